@@ -1,0 +1,3 @@
+from sqmy.cli import main
+
+main()

@@ -1,0 +1,305 @@
+"""The command line: the only module that knows click.  Commands are thin:
+they parse options, call plain functions and print the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, registry, schema, status, tables, views
+from . import newitem as newitem_mod
+from . import validate as validate_mod
+from .dates import today
+from .errors import EXIT_FINDINGS, EXIT_OK, SqmyError
+from .findings import ERROR, WARNING, to_json
+from .paths import Repo, find_repo
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="输出格式：text 供人阅读，json 供程序读取（只输出 JSON）",
+)
+
+
+class _Group(click.Group):
+    """Turns every SqmyError into a Chinese message and its exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SqmyError as exc:
+            click.echo(f"sqmy：{exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("sqmy：已中断", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug of ours: say so briefly; details on request
+            if os.environ.get("SQMY_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"sqmy：内部错误（{type(exc).__name__}: {exc}）。这是 sqmy 的缺陷，请报告；"
+                "设置环境变量 SQMY_DEBUG=1 可查看详细信息。",
+                err=True,
+            )
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="信息库位置（默认：当前目录或其上级中含 units/office.yml 的目录，或环境变量 SQMY_ROOT）")
+@click.version_option(__version__, prog_name="sqmy", message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """sqmy —— 县政协社情民意信息工作流。
+
+    每条信息是 items/ 下的一个 Markdown 文件；名册和规则在 units/。
+    退出码：0 完成或无问题，1 发现问题，2 用法错误或无法读取。
+    """
+    ctx.obj = root
+
+
+def _repo() -> Repo:
+    root = click.get_current_context().find_root().obj
+    return find_repo(root)
+
+
+def _json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long work in a terminal; nothing otherwise."""
+    if total < 500 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _load(repo: Repo, day: dt.date) -> validate_mod.Loaded:
+    with _progress(len(validate_mod.item_files(repo)), "读取信息") as progress:
+        loaded = validate_mod.load_all(repo, day, progress)
+    broken = {f.path for f in loaded.findings if f.severity == ERROR}
+    if broken:
+        click.echo(f"sqmy：{len(broken)} 个文件有错误，已跳过；运行 sqmy validate 查看详情。", err=True)
+    return loaded
+
+
+# --- validate -----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@FORMAT
+def validate(paths: tuple[Path, ...], fmt: str) -> None:
+    """检查信息和名册：一行一个问题，格式为“文件:行: 说明”。
+
+    不给 PATHS 时检查整个信息库（items/ 和 units/）。有错误时退出码为 1。
+    """
+    repo = _repo()
+    day = today()
+    files = sum(len(list(p.rglob("*.md"))) if p.is_dir() else 1 for p in paths) if paths else len(validate_mod.item_files(repo))
+    with _progress(files, "检查信息") as progress:
+        found, checked = validate_mod.validate_paths(repo, list(paths), day, progress)
+    errors = sum(1 for f in found if f.severity == ERROR)
+    warnings = sum(1 for f in found if f.severity == WARNING)
+    if fmt == "json":
+        click.echo(to_json(found))
+    else:
+        for finding in found:
+            click.echo(finding.text())
+        verdict = "全部通过" if not found else f"{errors} 个错误，{warnings} 个警告"
+        click.echo(f"检查了 {checked} 个文件：{verdict}")
+    sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+# --- new ----------------------------------------------------------------------
+
+
+def _ask(value: str | None, label: str, choices: list[str] | None = None, default: str | None = None) -> str:
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise _Missing(label)
+    hint = f"（{'、'.join(choices)}）" if choices and len(choices) <= 16 else ""
+    answer: str = click.prompt(
+        f"{label}{hint}", default=default,
+        type=click.Choice(choices) if choices else str, show_choices=False,
+    )
+    return answer
+
+
+class _Missing(Exception):
+    pass
+
+
+@main.command()
+@click.option("--title", help="标题，如“关于……的建议”")
+@click.option("--author", "authors", multiple=True, help="反映人编号（人员名册中的 id）；可重复，第一位为第一反映人")
+@click.option("--unit", help="报送单位编号（默认：第一反映人所在单位）")
+@click.option("--category", help="选题类别")
+@click.option("--focus", help="选题重点：国之大者、民之关切、政之要务")
+@click.option("--source", type=click.Choice(list(schema.SOURCES)), help="信息来源")
+@click.option("--key-topic", help="年度重点选题编号（可选）")
+@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default="内部", show_default=True, help="公开范围")
+@click.option("--draft", is_flag=True, help="存为草稿（不填报送日期）")
+def new(title: str | None, authors: tuple[str, ...], unit: str | None, category: str | None, focus: str | None,
+        source: str | None, key_topic: str | None, audience: str, draft: bool) -> None:
+    """从 templates/item.md.j2 新建一条信息，输出文件路径。
+
+    缺少的选项在终端中逐项询问；不在终端中运行时必须全部给出。
+    """
+    repo = _repo()
+    reg, _ = registry.load(repo)
+    day = today()
+    try:
+        title = _ask(title, "标题")
+        author_list = authors or (_ask(None, "反映人编号"),)
+        first = reg.people.get(author_list[0])
+        unit = unit or (first.unit if first else None) or _ask(None, "报送单位编号")
+        category = _ask(category, "选题类别", list(reg.categories))
+        focus = _ask(focus, "选题重点", list(reg.focuses))
+        source = _ask(source, "信息来源", list(schema.SOURCES), "委员调研")
+    except _Missing as missing:
+        raise SqmyError(f"缺少选项：{missing}。请用 --help 查看各选项，或在终端中运行以逐项填写。") from None
+    spec = newitem_mod.NewItem(title.strip(), tuple(author_list), unit, category, focus, source, audience, key_topic, draft)
+    path = newitem_mod.write(repo, reg, spec, day)
+    click.echo(repo.display(path))
+
+
+# --- people and units ---------------------------------------------------------
+
+
+@main.command()
+@click.option("--role", type=click.Choice(list(schema.ROLES)), help="只列出在指定日期担任该角色的人")
+@click.option("--date", "on", help="角色的日期（默认今天），格式 YYYY-MM-DD")
+@click.option("--contact", is_flag=True, help="同时输出联系电话（内部资料）")
+@FORMAT
+def people(role: str | None, on: str | None, contact: bool, fmt: str) -> None:
+    """人员名册：编号、姓名、身份、单位、当前角色、邮箱。"""
+    repo = _repo()
+    reg, _ = registry.load(repo)
+    day = _parse_date(on, "--date") if on else today()
+    rows = views.people(reg, day, role, contact)
+    if fmt == "json":
+        _json(rows)
+        return
+    headers = ["编号", "姓名", "身份", "单位", "职务", "当前角色", "邮箱"] + (["电话"] if contact else [])
+    body = [
+        [r["id"], r["name"], r["kind"], r["unit_name"] or r["unit"], r["title"], "、".join(r["current_roles"]), r["email"]]
+        + ([r["phone"] or ""] if contact else [])
+        for r in rows
+    ]
+    click.echo(tables.render(headers, body))
+    click.echo(f"共 {len(rows)} 人")
+
+
+@main.command()
+@click.option("--year", type=int, help="显示哪一年的任务数（默认今年）")
+@FORMAT
+def units(year: int | None, fmt: str) -> None:
+    """单位名册：编号、名称、类别、年度任务、人数。"""
+    repo = _repo()
+    reg, _ = registry.load(repo)
+    year = year or today().year
+    rows = views.units(reg, year)
+    if fmt == "json":
+        _json(rows)
+        return
+    body = [[r["id"], r["name"], r["kind"], r["quota_this_year"] if r["quota_this_year"] is not None else "", r["people"]] for r in rows]
+    click.echo(tables.render(["编号", "名称", "类别", f"{year}年任务", "人数"], body))
+    click.echo(f"共 {len(rows)} 个单位")
+
+
+def _parse_date(value: str, option: str) -> dt.date:
+    if not schema.is_date(value):
+        raise SqmyError(f"{option} 的值“{value}”不是 YYYY-MM-DD 格式的日期")
+    return dt.date.fromisoformat(value)
+
+
+# --- status -------------------------------------------------------------------
+
+
+@main.command("status")
+@click.argument("item_id", required=False)
+@click.option("--summary", is_flag=True, help="只输出各状态的条数")
+@click.option("--overdue", is_flag=True, help="只列出逾期未反馈的转办")
+@FORMAT
+def status_cmd(item_id: str | None, summary: bool, overdue: bool, fmt: str) -> None:
+    """每条信息的状态（由审核记录和办理结果推算，不手工填写）。
+
+    给出 ITEM_ID 时显示该条信息的审核链和下一步由谁办理。
+    """
+    repo = _repo()
+    day = today()
+    loaded = _load(repo, day)
+    reg = loaded.registry
+    if item_id:
+        _show_detail(views.detail(reg, loaded.items, item_id, day), fmt)
+        return
+    if overdue:
+        _show_overdue(views.overdue(reg, loaded.items, day), fmt, day)
+        return
+    rows = views.statuses(reg, loaded.items, day)
+    counts = views.summary(rows)
+    if fmt == "json":
+        _json({"date": day.isoformat(), "total": len(rows), "summary": counts} if summary else rows)
+        return
+    if not summary:
+        body = [[r["id"], r["status"], r["unit_name"], "、".join(r["author_names"]), r["title"]] for r in rows]
+        click.echo(tables.render(["编号", "状态", "单位", "反映人", "标题"], body))
+        click.echo("")
+    click.echo(f"{reg.office.short_name or '信息库'}社情民意信息状态（截至 {day}）：共 {len(rows)} 条")
+    click.echo(tables.render(["状态", "条数"], [[s, n] for s, n in counts.items()]))
+
+
+def _show_detail(d: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        _json(d)
+        return
+    click.echo(f"{d['id']}  {d['title']}")
+    click.echo(f"反映人：{'、'.join(d['author_names'])}    单位：{d['unit_name']}    报送：{d['submitted'] or '（草稿）'}")
+    click.echo(f"状态：{d['status']}" + (f"（另有：{'、'.join(d['statuses'][1:])}）" if len(d["statuses"]) > 1 else ""))
+    if d["reviews"]:
+        click.echo("")
+        rows = [
+            [r["date"], r["stage"], r["by_name"], r["decision"] + (f"（专家：{'、'.join(r['experts'])}）" if r["experts"] else ""),
+             "导入" if r["imported"] else ("一致" if r["digest_matches"] else "内容已改动"), r["comment"]]
+            for r in d["reviews"]
+        ]
+        click.echo(tables.render(["日期", "环节", "审核人", "意见", "内容摘要", "说明"], rows))
+    for t in d["transfers"]:
+        fb = t["feedback"]
+        state = f"{fb['date']} 反馈：{fb['result']}" if fb else (f"逾期 {t['overdue_days']} 天未反馈" if t["overdue_days"] else "办理中")
+        click.echo(f"转办：{t['to_name']} {t['letter']}（{t['date']}，期限 {t['due']}）{state}")
+    for a in d["adoptions"]:
+        click.echo(f"采用：{a['level']} {a['date']} {a['ref']}")
+    for i in d["instructions"]:
+        click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}")
+    if d["next_stage"] or d["status"] in (status.DRAFT, status.RETURNED):
+        who = "、".join(d["candidates"]) or "（无人担任该角色）"
+        step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}"}.get(d["status"], d["next_stage"])
+        click.echo(f"下一步：{step}；办理人：{who}")
+
+
+def _show_overdue(rows: list[dict[str, Any]], fmt: str, day: dt.date) -> None:
+    if fmt == "json":
+        _json(rows)
+        return
+    if not rows:
+        click.echo(f"截至 {day} 没有逾期未反馈的转办。")
+        return
+    body = [[r["id"], r["to_name"], r["letter"], r["due"], r["overdue_days"], r["title"]] for r in rows]
+    click.echo(tables.render(["编号", "承办单位", "文号", "反馈期限", "逾期天数", "标题"], body))
+    click.echo(f"截至 {day}，共 {len(rows)} 件转办逾期未反馈，请督办。")

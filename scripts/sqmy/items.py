@@ -1,0 +1,166 @@
+"""Items as frozen dataclasses, built once from validated front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Review:
+    stage: str
+    by: str
+    decision: str
+    date: dt.date
+    digest: str
+    comment: str = ""
+    experts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Journal:
+    year: int
+    issue: int
+
+
+@dataclass(frozen=True)
+class Adoption:
+    level: str
+    date: dt.date
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    date: dt.date
+    result: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    level: str
+    leader: str
+    date: dt.date
+    summary: str = ""
+    assigned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transfer:
+    to: str
+    date: dt.date
+    due: dt.date
+    letter: str = ""
+    feedback: Feedback | None = None
+
+    def overdue_days(self, today: dt.date) -> int:
+        """Days past the due date without feedback (0 when not overdue)."""
+        if self.feedback is not None or today <= self.due:
+            return 0
+        return (today - self.due).days
+
+
+@dataclass(frozen=True)
+class Imported:
+    date: dt.date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    path: str  # POSIX path inside the repository
+    title: str
+    authors: tuple[str, ...]
+    unit: str
+    submitted: dt.date | None
+    category: str
+    focus: str
+    source: str
+    audience: str
+    body: str
+    body_line: int  # 1-based line where the body starts
+    key_topic: str | None = None
+    source_ref: str | None = None
+    imported: Imported | None = None
+    reviews: tuple[Review, ...] = ()
+    routes: tuple[str, ...] = ()
+    journal: Journal | None = None
+    adoptions: tuple[Adoption, ...] = ()
+    instructions: tuple[Instruction, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return int(self.id[:4])
+
+    @property
+    def digest(self) -> str:
+        return content_digest(self.title, self.body)
+
+
+def normalize_text(text: str) -> str:
+    """What a digest covers: NFC, LF, no trailing spaces, no blank lines at either end."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def content_digest(title: str, body: str) -> str:
+    """The digest a review binds to: the title and the body, normalised."""
+    payload = normalize_text(title).strip() + "\n\n" + normalize_text(body)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _d(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _feedback(d: dict[str, Any] | None) -> Feedback | None:
+    if not d:
+        return None
+    return Feedback(_d(d["date"]), d["result"], d.get("summary") or "")
+
+
+def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
+    """An Item from front matter that passed the schema."""
+    imported = data.get("imported")
+    journal = data.get("journal")
+    return Item(
+        id=data["id"],
+        path=path,
+        title=data["title"],
+        authors=tuple(data["authors"]),
+        unit=data["unit"],
+        submitted=_d(data["submitted"]) if data.get("submitted") else None,
+        category=data["category"],
+        focus=data["focus"],
+        source=data["source"],
+        audience=data["audience"],
+        body=body,
+        body_line=body_line,
+        key_topic=data.get("key_topic"),
+        source_ref=data.get("source_ref"),
+        imported=Imported(_d(imported["date"]), imported.get("note") or "") if imported else None,
+        reviews=tuple(
+            Review(
+                r["stage"], r["by"], r["decision"], _d(r["date"]), r["digest"],
+                r.get("comment") or "", tuple(r.get("experts") or ()),
+            )
+            for r in data.get("reviews") or ()
+        ),
+        routes=tuple(data.get("routes") or ()),
+        journal=Journal(journal["year"], journal["issue"]) if journal else None,
+        adoptions=tuple(Adoption(a["level"], _d(a["date"]), a.get("ref") or "") for a in data.get("adoptions") or ()),
+        instructions=tuple(
+            Instruction(i["level"], i["leader"], _d(i["date"]), i.get("summary") or "", tuple(i.get("assigned") or ()))
+            for i in data.get("instructions") or ()
+        ),
+        transfers=tuple(
+            Transfer(t["to"], _d(t["date"]), _d(t["due"]), t.get("letter") or "", _feedback(t.get("feedback")))
+            for t in data.get("transfers") or ()
+        ),
+    )

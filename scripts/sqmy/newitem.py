@@ -1,0 +1,97 @@
+"""`sqmy new`: a new item from templates/item.md.j2, with an id nobody allocates.
+
+The id is `<year>-<MMDD>-<first author without dashes>-<4 random characters>`:
+two people drafting on parallel branches cannot collide without a shared
+counter (the number a reader cites, the 期号, is given at publication).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from .errors import SqmyError
+from .paths import Repo
+from .registry import Registry
+
+TEMPLATE = Path("templates") / "item.md.j2"
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+@dataclass(frozen=True)
+class NewItem:
+    title: str
+    authors: tuple[str, ...]
+    unit: str
+    category: str
+    focus: str
+    source: str
+    audience: str
+    key_topic: str | None
+    draft: bool
+
+
+def new_id(author: str, day: dt.date, taken: set[str]) -> str:
+    slug = author.replace("-", "")
+    for _ in range(100):
+        suffix = "".join(secrets.choice(_ALPHABET) for _ in range(4))
+        candidate = f"{day.year}-{day:%m%d}-{slug}-{suffix}"
+        if candidate not in taken:
+            return candidate
+    raise SqmyError("无法生成不重复的编号，请重试")  # pragma: no cover - 31^4 choices
+
+
+def yaml_scalar(value: object) -> str:
+    """One YAML scalar, quoted only when needed."""
+    if value is None:
+        return "null"
+    text: str = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
+    return text.removesuffix("\n...\n").strip()
+
+
+def check_choices(reg: Registry, spec: NewItem) -> None:
+    """Refuse before writing anything when a value is not in the registry."""
+    problems = []
+    for author in spec.authors:
+        if author not in reg.people:
+            problems.append(f"反映人“{author}”不在人员名册中")
+    if spec.unit not in reg.units:
+        problems.append(f"单位“{spec.unit}”不在单位名册中")
+    if reg.categories and spec.category not in reg.categories:
+        problems.append(f"选题类别“{spec.category}”不在清单中：{'、'.join(reg.categories)}")
+    if reg.focuses and spec.focus not in reg.focuses:
+        problems.append(f"选题重点“{spec.focus}”不在清单中：{'、'.join(reg.focuses)}")
+    if problems:
+        raise SqmyError("；".join(problems))
+
+
+def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date) -> Path:
+    check_choices(reg, spec)
+    template_path = repo.root / TEMPLATE
+    try:
+        source = template_path.read_text("utf-8")
+    except FileNotFoundError:
+        raise SqmyError(f"找不到信息模板 {TEMPLATE.as_posix()}") from None
+    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters["yaml"] = yaml_scalar
+    year_dir = repo.items_dir / str(today.year)
+    taken = {p.stem for p in repo.items_dir.rglob("*.md")} if repo.items_dir.is_dir() else set()
+    item_id = new_id(spec.authors[0], today, taken)
+    try:
+        text = env.from_string(source).render(
+            id=item_id, title=spec.title, authors=list(spec.authors), unit=spec.unit,
+            submitted=None if spec.draft else today.isoformat(), category=spec.category,
+            focus=spec.focus, key_topic=spec.key_topic, source=spec.source, audience=spec.audience,
+        )
+    except jinja2.TemplateError as exc:
+        raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：{exc}") from None
+    year_dir.mkdir(parents=True, exist_ok=True)
+    path = year_dir / f"{item_id}.md"
+    with path.open("x", encoding="utf-8") as handle:  # never overwrite
+        handle.write(text)
+    return path

@@ -1,0 +1,53 @@
+"""Where the office repository is, and how paths are shown to people."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SqmyError
+
+MARKER = Path("units") / "office.yml"
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path
+
+    @property
+    def items_dir(self) -> Path:
+        return self.root / "items"
+
+    def display(self, path: Path) -> str:
+        """The path as the user would type it: relative to the working directory when inside it."""
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        try:
+            return absolute.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            try:
+                return absolute.relative_to(self.root).as_posix()
+            except ValueError:
+                return absolute.as_posix()
+
+    def relative(self, path: Path) -> str | None:
+        """POSIX path inside the repository, or None when outside it."""
+        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        try:
+            return absolute.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+
+def find_repo(start: str | os.PathLike[str] | None = None) -> Repo:
+    """The office repository containing `start` (default: SQMY_ROOT or the working directory)."""
+    if start is None:
+        start = os.environ.get("SQMY_ROOT") or Path.cwd()
+    here = Path(start).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / MARKER).is_file():
+            return Repo(candidate)
+    raise SqmyError(
+        f"找不到信息库：{here} 及其上级目录中都没有 units/office.yml。"
+        "请在信息库目录中运行，或用 --root 指定信息库位置。"
+    )

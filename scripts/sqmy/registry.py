@@ -1,0 +1,262 @@
+"""The registry in `units/`: the organisation and its rules, one source of truth.
+
+Files: office.yml (settings), units.yml, people.yml (people and dated roles),
+topics.yml (categories, focuses, key topics).  Each is checked against its
+JSON Schema and for references between them; what is valid is loaded into
+frozen dataclasses even when some entries are broken, so that one typo in
+people.yml does not stop every other check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema, yamlsrc
+from .findings import Finding, error
+from .paths import Repo
+
+FILES = {"office": "office.yml", "units": "units.yml", "people": "people.yml", "topics": "topics.yml"}
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str
+    start: dt.date
+    end: dt.date | None
+
+    def active(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    kind: str
+    unit: str
+    email: str
+    title: str = ""
+    github: str | None = None
+    ssh_key: str | None = None
+    phone: str | None = None
+    roles: tuple[Role, ...] = ()
+
+    def has_role(self, role: str, day: dt.date) -> bool:
+        return any(r.role == role and r.active(day) for r in self.roles)
+
+    def roles_on(self, day: dt.date) -> tuple[str, ...]:
+        return tuple(r.role for r in self.roles if r.active(day))
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    kind: str
+    short: str = ""
+    quota: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+@dataclass(frozen=True)
+class KeyTopic:
+    id: str
+    title: str
+    year: int
+
+
+@dataclass(frozen=True)
+class Office:
+    county: str
+    name: str
+    short_name: str
+    journal_title: str
+    journal_editor: str
+    print_count: int | None
+    distribution: Mapping[str, tuple[str, ...]]
+    transfer_due_days: int
+    body_max_chars: int
+    require_signatures: bool
+    repository_url: str | None
+
+
+_FALLBACK_OFFICE = Office("", "", "", "社情民意信息", "", None, {}, 30, 1500, False, None)
+
+
+@dataclass(frozen=True)
+class Registry:
+    office: Office
+    units: Mapping[str, Unit]
+    people: Mapping[str, Person]
+    categories: tuple[str, ...]
+    focuses: tuple[str, ...]
+    key_topics: Mapping[int, Mapping[str, KeyTopic]]
+
+    def person_by_email(self, email: str) -> Person | None:
+        wanted = email.strip().lower()
+        return next((p for p in self.people.values() if p.email.lower() == wanted), None)
+
+    def holders(self, role: str, day: dt.date) -> list[Person]:
+        return [p for p in self.people.values() if p.has_role(role, day)]
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and schema.is_date(value) else None
+
+
+class _Reader:
+    """Reads one registry file, turning every problem into a finding."""
+
+    def __init__(self, repo: Repo, key: str) -> None:
+        self.path = repo.root / "units" / FILES[key]
+        self.shown = repo.display(self.path)
+        self.key = key
+        self.findings: list[Finding] = []
+        self.doc: yamlsrc.Document | None = None
+
+    def read(self) -> Any:
+        try:
+            text = yamlsrc.decode(self.path.read_bytes())
+        except FileNotFoundError:
+            self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
+            return None
+        except UnicodeDecodeError:
+            self.findings.append(error(self.shown, 1, "encoding", "文件不是 UTF-8 编码；请用 UTF-8 保存"))
+            return None
+        self.doc = yamlsrc.load(text)
+        for problem in self.doc.errors:
+            self.findings.append(error(self.shown, problem.line + 1, problem.rule, problem.message))
+        if self.doc.data is None:
+            return None
+        bad_entries: set[int] = set()
+        for problem in schema.check(self.key, self.doc.data):
+            self.add(problem.path, problem.rule, problem.message)
+            if problem.path and isinstance(problem.path[0], int):
+                bad_entries.add(problem.path[0])
+        if isinstance(self.doc.data, list):
+            return [e for i, e in enumerate(self.doc.data) if i not in bad_entries and isinstance(e, dict)]
+        return self.doc.data if isinstance(self.doc.data, dict) and not self.findings else None
+
+    def add(self, path: Sequence[str | int], rule: str, message: str) -> None:
+        line = self.doc.line_of(path) + 1 if self.doc else 1
+        self.findings.append(error(self.shown, line, rule, message, schema.field_name(path) or None))
+
+    def index_of(self, entry: dict[str, Any]) -> int:
+        assert self.doc is not None and isinstance(self.doc.data, list)
+        return next(i for i, e in enumerate(self.doc.data) if e is entry)
+
+
+def _unique(reader: _Reader, entries: list[dict[str, Any]], key: str, what: str, fold: bool = False) -> None:
+    seen: dict[str, int] = {}
+    for entry in entries:
+        value = entry.get(key)
+        if not isinstance(value, str):
+            continue
+        norm = value.lower() if fold else value
+        index = reader.index_of(entry)
+        if norm in seen:
+            first = reader.doc.line_of([seen[norm], key]) + 1 if reader.doc else 0
+            reader.add([index, key], "duplicate", f"{what}“{value}”与第 {first} 行重复")
+        else:
+            seen[norm] = index
+
+
+def load(repo: Repo) -> tuple[Registry, list[Finding]]:
+    """The registry of `repo` and every problem found in its files."""
+    readers = {key: _Reader(repo, key) for key in FILES}
+    office_data = readers["office"].read()
+    unit_entries = readers["units"].read() or []
+    people_entries = readers["people"].read() or []
+    topics_data = readers["topics"].read()
+
+    units = _units(readers["units"], unit_entries)
+    people = _people(readers["people"], people_entries, units)
+    office = _office(office_data) if office_data else _FALLBACK_OFFICE
+    categories, focuses, key_topics = _topics(readers["topics"], topics_data)
+    registry = Registry(office, units, people, categories, focuses, key_topics)
+    findings = [f for r in readers.values() for f in r.findings]
+    return registry, findings
+
+
+def _units(reader: _Reader, entries: list[dict[str, Any]]) -> dict[str, Unit]:
+    _unique(reader, entries, "id", "单位编号")
+    units: dict[str, Unit] = {}
+    for e in entries:
+        quota = {int(year): count for year, count in (e.get("quota") or {}).items()}
+        units.setdefault(e["id"], Unit(e["id"], e["name"], e["kind"], e.get("short", ""), quota))
+    return units
+
+
+def _people(reader: _Reader, entries: list[dict[str, Any]], units: Mapping[str, Unit]) -> dict[str, Person]:
+    _unique(reader, entries, "id", "人员编号")
+    _unique(reader, entries, "email", "邮箱", fold=True)
+    _unique(reader, entries, "github", "GitHub 账号", fold=True)
+    people: dict[str, Person] = {}
+    for e in entries:
+        index = reader.index_of(e)
+        if units and e["unit"] not in units:
+            hint = schema.did_you_mean(e["unit"], list(units))
+            reader.add([index, "unit"], "unknown-unit", f"字段 unit（所在单位）的“{e['unit']}”不在单位名册 units/units.yml 中" + (f"；{hint}" if hint else ""))
+        roles = []
+        for r_index, r in enumerate(e.get("roles") or []):
+            start, end = _date(r["from"]), _date(r.get("to"))
+            if start is None:
+                continue
+            if end is not None and end < start:
+                reader.add([index, "roles", r_index, "to"], "date-order", f"角色“{r['role']}”的终止日期 {end} 早于起始日期 {start}")
+                continue
+            roles.append(Role(r["role"], start, end))
+        people.setdefault(
+            e["id"],
+            Person(
+                id=e["id"], name=e["name"], kind=e["kind"], unit=e["unit"], email=e["email"],
+                title=e.get("title") or "", github=e.get("github"), ssh_key=e.get("ssh_key"),
+                phone=e.get("phone"), roles=tuple(roles),
+            ),
+        )
+    return people
+
+
+def _office(d: dict[str, Any]) -> Office:
+    rules = d["rules"]
+    return Office(
+        county=d["county"], name=d["name"], short_name=d["short_name"],
+        journal_title=d["journal"]["title"], journal_editor=d["journal"]["editor"],
+        print_count=d["journal"].get("print_count"),
+        distribution={k: tuple(v) for k, v in d["distribution"].items()},
+        transfer_due_days=rules["transfer_due_days"], body_max_chars=rules["body_max_chars"],
+        require_signatures=bool(rules.get("require_signatures", False)),
+        repository_url=d.get("repository_url"),
+    )
+
+
+def _topics(
+    reader: _Reader, d: dict[str, Any] | None
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[int, dict[str, KeyTopic]]]:
+    if not d:
+        return (), (), {}
+    focuses = tuple(f["name"] for f in d["focuses"])
+    for index, name in enumerate(focuses):
+        if name in focuses[:index]:
+            reader.add(["focuses", index, "name"], "duplicate", f"选题重点“{name}”重复")
+    key_topics: dict[int, dict[str, KeyTopic]] = {}
+    for year, entries in (d.get("key_topics") or {}).items():
+        topics: dict[str, KeyTopic] = {}
+        for index, t in enumerate(entries):
+            if t["id"] in topics:
+                reader.add(["key_topics", year, index, "id"], "duplicate", f"{year} 年重点选题编号“{t['id']}”重复")
+            topics.setdefault(t["id"], KeyTopic(t["id"], t["title"], int(year)))
+        key_topics[int(year)] = topics
+    return tuple(d["categories"]), focuses, key_topics
+
+
+def iter_files(repo: Repo) -> Iterator[Path]:
+    for name in FILES.values():
+        yield repo.root / "units" / name

@@ -1,0 +1,237 @@
+"""The JSON Schemas of the item format and the registry, and what they declare.
+
+Every allowed value lives in `schemas/*.json`; constants here are read from
+there, so code and contract cannot drift apart.  Validation has a fast gate
+(fastjsonschema, compiled once) and, only for data that fails it, a detailed
+pass with jsonschema whose errors become Chinese findings naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+
+SCHEMA_NAMES = ("item", "office", "units", "people", "topics")
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    text = resources.files("sqmy").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def enum(name: str, defs_of: str = "item") -> tuple[str, ...]:
+    """Allowed values of an enumerated definition, e.g. enum("stage")."""
+    return tuple(schema(defs_of)["$defs"][name]["enum"])
+
+
+SOURCES = enum("source")
+CONVERTED_SOURCES = enum("converted_sources")
+AUDIENCES = enum("audience")
+STAGES = enum("stage")
+CHAIN_STAGES = enum("chain_stages")
+DECISIONS = enum("decision")
+ROUTES = enum("route")
+ADOPTION_LEVELS = enum("adoption_level")
+INSTRUCTION_LEVELS = enum("instruction_level")
+LEADERS = enum("leader")
+FEEDBACK_RESULTS = enum("feedback_result")
+ROLES = enum("role")
+UNIT_KINDS = enum("unit_kind", "units")
+TRANSFER_RECIPIENT_KINDS = enum("transfer_recipient_kind", "units")
+PERSON_KINDS = enum("person_kind", "people")
+ITEM_FIELDS = tuple(schema("item")["properties"])
+
+
+def is_date(value: object) -> bool:
+    """A real calendar date written YYYY-MM-DD."""
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+_FORMAT_CHECKER.checks("date")(is_date)
+
+
+@cache
+def _fast(name: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(schema(name), formats={"date": is_date})  # type: ignore[no-any-return]
+
+
+@cache
+def _detailed(name: str) -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema(name))
+    return cls(schema(name), format_checker=_FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    path: tuple[str | int, ...]
+    rule: str
+    message: str
+
+
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+@cache
+def labels(name: str) -> dict[tuple[str, ...], tuple[str, str | None]]:
+    """(key path without indexes) -> (Chinese label, hint) for every field."""
+    root = schema(name)
+    found: dict[tuple[str, ...], tuple[str, str | None]] = {}
+
+    def walk(node: dict[str, Any], path: tuple[str, ...]) -> None:
+        node = _resolve(node, root)
+        if "title" in node and path:
+            found[path] = (node["title"], node.get("x-hint"))
+        for key, sub in node.get("properties", {}).items():
+            walk(sub, (*path, key))
+        for sub in (node.get("items"), node.get("additionalProperties")):
+            if isinstance(sub, dict):
+                walk(sub, path)
+
+    walk(root, ())
+    return found
+
+
+def field_name(path: Sequence[str | int]) -> str:
+    """`reviews[0].by` style name of a field."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def describe_field(name: str, path: Sequence[str | int]) -> str:
+    """`字段 reviews[0].by（审核人）`."""
+    keys = tuple(step for step in path if isinstance(step, str))
+    label = labels(name).get(keys, (None, None))[0]
+    shown = field_name(path) or "（整个文件）"
+    return f"字段 {shown}（{label}）" if label else f"字段 {shown}"
+
+
+def _hint(name: str, path: Sequence[str | int]) -> str | None:
+    keys = tuple(step for step in path if isinstance(step, str))
+    return labels(name).get(keys, (None, None))[1]
+
+
+def did_you_mean(word: str, choices: Sequence[str], aliases: dict[str, str] | None = None) -> str:
+    """` 是不是“x”？` or an empty string."""
+    if aliases and word in aliases:
+        return f"是不是“{aliases[word]}”？"
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"是不是“{close[0]}”？" if close else ""
+
+
+_TYPE_NAMES = {
+    "string": "文字", "integer": "整数", "number": "数字", "boolean": "true 或 false",
+    "array": "列表（如 [a, b]）", "object": "键值对", "null": "空值",
+}
+_YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "键值对" if isinstance(value, dict) else "列表"
+    return f"“{value}”"
+
+
+def _type_message(name: str, error: jsonschema.ValidationError) -> str:
+    wanted = error.validator_value
+    wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
+    names = "或".join(_TYPE_NAMES.get(t, t) for t in wanted_list if t != "null")
+    value = error.instance
+    text = f"{describe_field(name, error.absolute_path)}应为{names}，现在是{_shown(value)}"
+    if "boolean" in wanted_list and value in _YAML11_BOOLEANS:
+        text += "；YAML 1.1 会把它读成真假值，sqmy 不会，请写 true 或 false"
+    elif "integer" in wanted_list and isinstance(value, str) and value.isdigit():
+        text += "；数字不要加前导零或引号"
+    elif "string" in wanted_list and isinstance(value, (int, bool)):
+        text += "；如果要写成文字，请加引号"
+    elif "string" in wanted_list and isinstance(value, (dict, list)):
+        text += "；值里有冒号、方括号或花括号时请给整个值加引号"
+    return text
+
+
+def _message(name: str, error: jsonschema.ValidationError) -> tuple[str, str]:
+    """(rule, Chinese message) for one jsonschema error."""
+    path = list(error.absolute_path)
+    field = describe_field(name, path)
+    kind = error.validator
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
+        return "required", f"缺少必填{describe_field(name, [*path, missing])}"
+    if kind == "additionalProperties":
+        known = list(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in known]
+        aliases = {
+            label: key[-1]
+            for key, (label, _) in labels(name).items()
+            if len(key) == len([p for p in path if isinstance(p, str)]) + 1
+        }
+        parts = []
+        for extra in extras:
+            hint = did_you_mean(extra, known, aliases)
+            parts.append(f"未知字段 {field_name([*path, extra])}" + (f"；{hint}" if hint else ""))
+        return "unknown-field", "；".join(parts) + f"。允许的字段：{'、'.join(known)}"
+    if kind == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        hint = did_you_mean(str(error.instance), allowed)
+        return "enum", (
+            f"{field}的值{_shown(error.instance)}不在允许范围内，应为：{'、'.join(allowed)}"
+            + (f"；{hint}" if hint else "")
+        )
+    if kind == "type":
+        return "type", _type_message(name, error)
+    if kind == "format":
+        return "date-invalid", f"{field}的日期{_shown(error.instance)}无效：应为真实存在的日期，写作 YYYY-MM-DD（如 2025-03-14）"
+    if kind == "pattern":
+        hint = _hint(name, path)
+        return "pattern", f"{field}的值{_shown(error.instance)}格式不对" + (f"：{hint}" if hint else "")
+    if kind == "propertyNames":
+        return "pattern", f"{field}的键{_shown(error.instance)}格式不对：应为四位年份"
+    if kind in ("minItems", "minLength"):
+        return "empty", f"{field}不能为空"
+    if kind == "maxLength":
+        return "too-long", f"{field}太长：不超过 {error.validator_value} 个字"
+    if kind == "uniqueItems":
+        return "duplicate", f"{field}中有重复的值"
+    if kind in ("minimum", "maximum"):
+        return "range", f"{field}的值{_shown(error.instance)}超出范围"
+    return kind, f"{field}不符合格式要求（{error.message}）"
+
+
+def check(name: str, data: Any) -> Iterator[SchemaProblem]:
+    """Problems of `data` against schema `name`; empty when valid."""
+    try:
+        _fast(name)(data)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
+    errors = sorted(_detailed(name).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        rule, message = _message(name, error)
+        yield SchemaProblem(tuple(error.absolute_path), rule, message)

@@ -1,0 +1,429 @@
+"""Checks of item files: each check yields findings; all problems in one run.
+
+`check_item` is the single entry for reading an item: `status` and every later
+stage use the Items it builds, so nothing reads an item file twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import registry as registry_mod
+from . import schema, yamlsrc
+from .errors import SqmyError
+from .findings import Finding, error, has_errors, warning
+from .items import Item, build
+from .paths import Repo
+from .registry import Registry
+
+_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_SPACE = re.compile(r"\s+")
+PLACEHOLDER = "【请"
+_ITEM_PATH = re.compile(r"^items/([0-9]{4})/([^/]+)\.md$")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Context:
+    repo: Repo
+    registry: Registry
+    today: dt.date
+
+
+@dataclass
+class _File:
+    """One item file being checked: where findings go and how lines are found."""
+
+    ctx: Context
+    path: Path
+    shown: str
+    findings: list[Finding]
+    doc: yamlsrc.Document | None = None
+    offset: int = 0
+
+    def line(self, path: Sequence[str | int]) -> int:
+        return (self.doc.line_of(path) if self.doc else 0) + self.offset + 1
+
+    def error(self, path: Sequence[str | int], rule: str, message: str) -> None:
+        self.findings.append(error(self.shown, self.line(path), rule, message, schema.field_name(path) or None))
+
+    def warning(self, path: Sequence[str | int], rule: str, message: str) -> None:
+        self.findings.append(warning(self.shown, self.line(path), rule, message, schema.field_name(path) or None))
+
+
+def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
+    """Read and check one item file; the Item only when it has no error."""
+    f = _File(ctx, path, ctx.repo.display(path), [])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        f.findings.append(error(f.shown, 1, "unreadable", f"无法读取文件：{exc.strerror}"))
+        return None, f.findings
+    try:
+        text = yamlsrc.decode(raw)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        f.findings.append(error(f.shown, line, "encoding", "文件不是 UTF-8 编码；请在编辑器中另存为 UTF-8"))
+        return None, f.findings
+
+    split = yamlsrc.split_front_matter(text)
+    if split.error:
+        f.findings.append(error(f.shown, split.error.line + 1, split.error.rule, split.error.message))
+    if split.front is None:
+        return None, f.findings
+    f.offset = split.front_start
+    f.doc = yamlsrc.load(split.front)
+    for problem in f.doc.errors:
+        f.findings.append(error(f.shown, problem.line + f.offset + 1, problem.rule, problem.message))
+    data = f.doc.data
+    if not isinstance(data, dict):
+        if data is not None or not f.doc.errors:
+            f.findings.append(error(f.shown, f.offset + 1, "front-matter", "元数据为空或不是“字段: 值”的形式"))
+        return None, f.findings
+
+    for problem in schema.check("item", data):
+        f.error(problem.path, problem.rule, problem.message)
+    _check_location(f, data)
+    _check_references(f, data)
+    _check_dates(f, data)
+    _check_consistency(f, data)
+    _check_body(f, split.body, split.body_start)
+    _check_personal_data(f, data, split.body, split.body_start)
+
+    if has_errors(f.findings):
+        return None, f.findings
+    rel = ctx.repo.relative(path) or path.as_posix()
+    return build(data, rel, split.body, split.body_start + 1), f.findings
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    for index, entry in enumerate(_list(value)):
+        if isinstance(entry, dict):
+            yield index, entry
+
+
+def _check_location(f: _File, data: dict[str, Any]) -> None:
+    item_id = _str(data.get("id"))
+    stem = f.path.stem
+    if item_id is not None and item_id != stem:
+        f.error(["id"], "id-stem", f"字段 id（编号）“{item_id}”与文件名“{f.path.name}”不一致：编号必须等于文件名（不含 .md）")
+    rel = f.ctx.repo.relative(f.path)
+    year = (item_id or stem)[:4]
+    expected = f"items/{year}/{item_id or stem}.md"
+    match = _ITEM_PATH.match(rel or "")
+    if match is None or match.group(1) != year:
+        where = rel or f.path.as_posix()
+        f.error(["id"], "id-dir", f"文件位置不对：“{where}”应放在 {expected}（信息按编号开头的年份存放在 items/<年份>/ 下）")
+
+
+def _unknown(f: _File, path: Sequence[str | int], value: str, choices: Iterable[str], what: str, where: str) -> None:
+    hint = schema.did_you_mean(value, list(choices))
+    f.error(path, "unknown-ref", f"{schema.describe_field('item', path)}的“{value}”不在{what}中（{where}）" + (f"；{hint}" if hint else ""))
+
+
+def _check_references(f: _File, data: dict[str, Any]) -> None:
+    reg = f.ctx.registry
+    people, units = reg.people, reg.units
+    for index, author in enumerate(_list(data.get("authors"))):
+        if isinstance(author, str) and author not in people:
+            _unknown(f, ["authors", index], author, people, "人员名册", "units/people.yml")
+    unit = _str(data.get("unit"))
+    if unit is not None and unit not in units:
+        _unknown(f, ["unit"], unit, units, "单位名册", "units/units.yml")
+    category = _str(data.get("category"))
+    if category and reg.categories and category not in reg.categories:
+        _unknown(f, ["category"], category, reg.categories, f"选题类别（{'、'.join(reg.categories)}）", "units/topics.yml")
+    focus = _str(data.get("focus"))
+    if focus and reg.focuses and focus not in reg.focuses:
+        _unknown(f, ["focus"], focus, reg.focuses, f"选题重点（{'、'.join(reg.focuses)}）", "units/topics.yml")
+    key_topic = _str(data.get("key_topic"))
+    if key_topic:
+        year = _year_of(data)
+        topics = reg.key_topics.get(year, {}) if year else {}
+        if key_topic not in topics:
+            _unknown(f, ["key_topic"], key_topic, topics, f"{year} 年重点选题清单", "units/topics.yml")
+    for index, review in _dicts(data.get("reviews")):
+        by = _str(review.get("by"))
+        if by is not None and by not in people:
+            _unknown(f, ["reviews", index, "by"], by, people, "人员名册", "units/people.yml")
+        for e_index, expert in enumerate(_list(review.get("experts"))):
+            if isinstance(expert, str) and expert not in people:
+                _unknown(f, ["reviews", index, "experts", e_index], expert, people, "人员名册", "units/people.yml")
+    recipients = [u.id for u in units.values() if u.kind in schema.TRANSFER_RECIPIENT_KINDS]
+    for index, transfer in _dicts(data.get("transfers")):
+        to = _str(transfer.get("to"))
+        if to is not None and to not in recipients:
+            _unknown(f, ["transfers", index, "to"], to, recipients, "可承办转办的部门和镇（办）", "units/units.yml")
+    for index, instruction in _dicts(data.get("instructions")):
+        for a_index, assigned in enumerate(_list(instruction.get("assigned"))):
+            if isinstance(assigned, str) and assigned not in units:
+                _unknown(f, ["instructions", index, "assigned", a_index], assigned, units, "单位名册", "units/units.yml")
+
+
+def _year_of(data: dict[str, Any]) -> int | None:
+    submitted = _str(data.get("submitted"))
+    if submitted and schema.is_date(submitted):
+        return int(submitted[:4])
+    item_id = _str(data.get("id"))
+    return int(item_id[:4]) if item_id and item_id[:4].isdigit() else None
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if schema.is_date(value) else None
+
+
+def _dated_records(data: dict[str, Any]) -> Iterator[tuple[list[str | int], dt.date, bool]]:
+    """(path, date, must-not-precede-submission) of every past date in the item."""
+    def at(path: list[str | int], value: Any, after_submission: bool = True) -> Iterator[tuple[list[str | int], dt.date, bool]]:
+        day = _date(value)
+        if day is not None:
+            yield path, day, after_submission
+
+    yield from at(["submitted"], data.get("submitted"), False)
+    imported = data.get("imported")
+    if isinstance(imported, dict):
+        yield from at(["imported", "date"], imported.get("date"))
+    for key in ("reviews", "adoptions", "instructions", "transfers"):
+        for index, entry in _dicts(data.get(key)):
+            yield from at([key, index, "date"], entry.get("date"))
+    for index, transfer in _dicts(data.get("transfers")):
+        feedback = transfer.get("feedback")
+        if isinstance(feedback, dict):
+            yield from at(["transfers", index, "feedback", "date"], feedback.get("date"))
+
+
+def _check_dates(f: _File, data: dict[str, Any]) -> None:
+    today = f.ctx.today
+    submitted = _date(data.get("submitted"))
+    for path, day, after_submission in _dated_records(data):
+        if day > today:
+            f.error(path, "date-future", f"{schema.describe_field('item', path)}的日期 {day} 晚于今天（{today}）：不能填写未来的日期")
+        elif after_submission and submitted and day < submitted and path[0] != "imported":
+            f.error(path, "date-order", f"{schema.describe_field('item', path)}的日期 {day} 早于报送日期 {submitted}")
+    previous: dt.date | None = None
+    for index, review in _dicts(data.get("reviews")):
+        day = _date(review.get("date"))
+        if day and previous and day < previous:
+            f.error(["reviews", index, "date"], "date-order", f"审核记录应按时间先后追加：reviews[{index}] 的日期 {day} 早于上一条的 {previous}")
+        previous = day or previous
+    for index, transfer in _dicts(data.get("transfers")):
+        sent, due = _date(transfer.get("date")), _date(transfer.get("due"))
+        if sent and due and due < sent:
+            f.error(["transfers", index, "due"], "date-order", f"转办的反馈期限 {due} 早于转办日期 {sent}")
+        feedback = transfer.get("feedback")
+        answered = _date(feedback.get("date")) if isinstance(feedback, dict) else None
+        if sent and answered and answered < sent:
+            f.error(["transfers", index, "feedback", "date"], "date-order", f"反馈日期 {answered} 早于转办日期 {sent}")
+
+
+_OUTCOMES = {"routes": "转化渠道", "journal": "编发期刊", "adoptions": "采用情况", "instructions": "领导批示", "transfers": "转办情况"}
+
+
+def _check_consistency(f: _File, data: dict[str, Any]) -> None:
+    reviews = list(_dicts(data.get("reviews")))
+    if "submitted" in data and data.get("submitted") is None and reviews:
+        f.error(["reviews"], "draft-reviewed", "报送日期为空（草稿）却有审核记录：草稿报送后才能审核，请填写报送日期")
+    for index, review in reviews:
+        stage, decision, experts = review.get("stage"), review.get("decision"), review.get("experts")
+        if decision == "联合复核" and stage != "初审":
+            f.error(["reviews", index, "decision"], "review-shape", f"只有初审可以提请联合复核，这里的环节是“{stage}”")
+        if decision == "联合复核" and not experts:
+            f.error(["reviews", index], "review-shape", "提请联合复核时必须用 experts 列出复核专家")
+        if experts and decision != "联合复核":
+            f.error(["reviews", index, "experts"], "review-shape", "只有“联合复核”的审核意见才列出专家（experts）")
+        if stage == "联合复核" and decision == "联合复核":
+            f.error(["reviews", index, "decision"], "review-shape", "联合复核专家的意见应为：通过、退回修改或不予上报")
+    approved = any(r.get("stage") == "审定" and r.get("decision") == "通过" for _, r in reviews)
+    if not approved:
+        for key, label in _OUTCOMES.items():
+            if data.get(key):
+                f.error([key], "outcome-before-approval", f"尚未审定通过，不能记录{label}（{key}）")
+    routes = _list(data.get("routes"))
+    if data.get("transfers") and isinstance(data.get("routes"), list) and "转办" not in routes:
+        f.error(["transfers"], "route-missing", "有转办记录，但审定时没有选择“转办”渠道（routes）")
+
+
+def _body_chars(body: str) -> int:
+    return len(_SPACE.sub("", body))
+
+
+def _check_body(f: _File, body: str, body_start: int) -> None:
+    line = min(body_start + 1, body_start + 1 if body else body_start)
+    if not body.strip():
+        f.findings.append(error(f.shown, max(line, 1), "body-empty", "正文为空：请写明情况、问题、原因分析和意见建议"))
+        return
+    count = _body_chars(body)
+    limit = f.ctx.registry.office.body_max_chars
+    if count > limit:
+        f.findings.append(warning(f.shown, body_start + 1, "body-length", f"正文 {count} 字，超过办公室规定的 {limit} 字；一事一议，请精炼"))
+    at = body.find(PLACEHOLDER)
+    if at >= 0:
+        f.findings.append(warning(f.shown, body_start + body.count("\n", 0, at) + 1, "placeholder", "正文还有模板的提示文字（“【请……】”），请替换为实际内容"))
+
+
+def _check_personal_data(f: _File, data: dict[str, Any], body: str, body_start: int) -> None:
+    public = data.get("audience") == "公开"
+    add = f.findings.append
+    make = error if public else warning
+    scope = "公开信息不能含有" if public else "信息中不应含有"
+    where = "；反映人的联系方式只登记在人员名册（units/people.yml）中" + ("，本条为公开信息，会进入公开版归档" if public else "")
+
+    def scan(text: str) -> Iterator[tuple[int, str, str]]:
+        for pattern, what in ((_MOBILE, "手机号码"), (_ID_NUMBER, "身份证号码")):
+            for match in pattern.finditer(text):
+                yield match.start(), what, match.group(0)
+
+    for path, value in yamlsrc.iter_paths(data):
+        if path and path[-1] == "digest":
+            continue
+        for _, what, found in scan(value):
+            add(make(f.shown, f.line(path), "personal-data", f"{scope}{what}（{_mask(found)}）{where}", schema.field_name(path)))
+    for start, what, found in scan(body):
+        line = body_start + body.count("\n", 0, start) + 1
+        add(make(f.shown, line, "personal-data", f"{scope}{what}（{_mask(found)}）{where}"))
+
+
+def _mask(number: str) -> str:
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+# --- many files -------------------------------------------------------------
+
+_WORKER: Context | None = None
+
+
+def _init_worker(root: str, today: str) -> None:
+    global _WORKER
+    repo = Repo(Path(root))
+    registry, _ = registry_mod.load(repo)
+    _WORKER = Context(repo, registry, dt.date.fromisoformat(today))
+
+
+def _check_chunk(paths: list[str]) -> list[tuple[Item | None, list[Finding]]]:
+    assert _WORKER is not None
+    return [check_item(_WORKER, Path(p)) for p in paths]
+
+
+PARALLEL_THRESHOLD = 1500
+
+
+def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None = None) -> list[tuple[Item | None, list[Finding]]]:
+    """Check many item files, on every core when there are enough of them."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_THRESHOLD or workers < 2:
+        results = []
+        for path in paths:
+            results.append(check_item(ctx, path))
+            if progress:
+                progress(1)
+        return results
+    size = max(100, len(paths) // (workers * 8))
+    chunks = [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
+    results = []
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(ctx.repo.root), ctx.today.isoformat())) as pool:
+        for chunk_result in pool.map(_check_chunk, chunks):
+            results.extend(chunk_result)
+            if progress:
+                progress(len(chunk_result))
+    return results
+
+
+def item_files(repo: Repo) -> list[Path]:
+    if not repo.items_dir.is_dir():
+        return []
+    return sorted(repo.items_dir.rglob("*.md"))
+
+
+def duplicate_ids(repo: Repo, results: Iterable[tuple[Path, Item | None]], others: Iterable[Path] = ()) -> list[Finding]:
+    """Ids used by two files; `others` are files not checked this run (compared by name)."""
+    seen: dict[str, Path] = {p.stem: p for p in others}
+    findings = []
+    for path, item in results:
+        if item is None:
+            continue
+        first = seen.get(item.id)
+        if first is not None and first.resolve() != path.resolve():
+            findings.append(
+                error(repo.display(path), 2, "duplicate-id", f"编号“{item.id}”与 {repo.display(first)} 重复；编号在整个信息库中必须唯一", "id")
+            )
+        else:
+            seen[item.id] = path
+    return findings
+
+
+@dataclass
+class Loaded:
+    """Everything read from a repository in one pass."""
+
+    registry: Registry
+    items: list[Item]
+    findings: list[Finding]
+
+
+def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Loaded:
+    """The registry and every valid item of `repo`, with all findings."""
+    registry, findings = registry_mod.load(repo)
+    ctx = Context(repo, registry, today)
+    paths = item_files(repo)
+    results = check_items(ctx, paths, progress)
+    items = []
+    for item, item_findings in results:
+        findings.extend(item_findings)
+        if item is not None:
+            items.append(item)
+    findings.extend(duplicate_ids(repo, zip(paths, (item for item, _ in results))))
+    return Loaded(registry, items, findings)
+
+
+def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress: Progress | None = None) -> tuple[list[Finding], int]:
+    """Findings for `targets` (files or folders; empty = the whole repository) and the number of files checked."""
+    registry, registry_findings = registry_mod.load(repo)
+    units_dir = (repo.root / "units").resolve()
+    all_items = not targets
+    item_paths: list[Path] = []
+    registry_files: set[str] = set()
+    for target in targets:
+        resolved = target.resolve()
+        if not target.exists():
+            raise SqmyError(f"路径不存在：{target}")
+        if resolved == repo.root.resolve():
+            all_items = True
+            registry_files.update(repo.display(p) for p in registry_mod.iter_files(repo))
+        elif resolved == units_dir or units_dir in resolved.parents:
+            chosen = registry_mod.iter_files(repo) if target.is_dir() else [target]
+            registry_files.update(repo.display(p) for p in chosen)
+        elif target.is_dir():
+            item_paths.extend(sorted(target.rglob("*.md")))
+        else:
+            item_paths.append(target)
+    if all_items:
+        item_paths = item_files(repo)
+        registry_files.update(repo.display(p) for p in registry_mod.iter_files(repo))
+    # a broken registry makes every reference check doubtful: always show it
+    findings = [f for f in registry_findings if f.path in registry_files or f.severity == "error"]
+    ctx = Context(repo, registry, today)
+    results = check_items(ctx, item_paths, progress)
+    for _, item_findings in results:
+        findings.extend(item_findings)
+    checked = {p.resolve() for p in item_paths}
+    others = [] if all_items else [p for p in item_files(repo) if p.resolve() not in checked]
+    findings.extend(duplicate_ids(repo, zip(item_paths, (item for item, _ in results)), others))
+    findings.sort(key=lambda f: (f.path, f.line, f.rule))
+    return findings, len(item_paths) + len(registry_files)

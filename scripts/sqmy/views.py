@@ -1,0 +1,118 @@
+"""Plain data for the listing commands (people, units, status); the CLI only prints it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from .errors import EXIT_FINDINGS, SqmyError
+from .items import Item
+from .registry import Registry
+from .status import ALL, Status, derive
+
+
+def people(reg: Registry, day: dt.date, role: str | None = None, contact: bool = False) -> list[dict[str, Any]]:
+    rows = []
+    for p in reg.people.values():
+        if role and not p.has_role(role, day):
+            continue
+        unit = reg.units.get(p.unit)
+        row: dict[str, Any] = {
+            "id": p.id, "name": p.name, "kind": p.kind, "unit": p.unit,
+            "unit_name": unit.name if unit else None, "title": p.title, "email": p.email,
+            "github": p.github, "current_roles": list(p.roles_on(day)),
+            "roles": [{"role": r.role, "from": r.start.isoformat(), "to": r.end.isoformat() if r.end else None} for r in p.roles],
+        }
+        if contact:
+            row["phone"] = p.phone
+        rows.append(row)
+    return rows
+
+
+def units(reg: Registry, year: int) -> list[dict[str, Any]]:
+    members = Counter(p.unit for p in reg.people.values())
+    return [
+        {"id": u.id, "name": u.name, "short": u.short or None, "kind": u.kind,
+         "quota": {str(y): n for y, n in sorted(u.quota.items())}, "quota_this_year": u.quota.get(year),
+         "people": members[u.id]}
+        for u in reg.units.values()
+    ]
+
+
+def _names(reg: Registry, ids: tuple[str, ...]) -> list[str]:
+    return [reg.people[i].name if i in reg.people else i for i in ids]
+
+
+def item_status(reg: Registry, item: Item, st: Status) -> dict[str, Any]:
+    unit = reg.units.get(item.unit)
+    return {
+        "id": item.id, "title": item.title, "path": item.path,
+        "unit": item.unit, "unit_name": unit.label if unit else item.unit,
+        "authors": list(item.authors), "author_names": _names(reg, item.authors),
+        "submitted": item.submitted.isoformat() if item.submitted else None,
+        "audience": item.audience, "imported": item.imported is not None,
+        "status": st.status, "statuses": list(st.statuses),
+        "next_stage": st.next_stage, "waiting_on": list(st.waiting_on),
+        "overdue_days": st.overdue_days,
+    }
+
+
+def statuses(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:
+    ordered = sorted(items, key=lambda i: (i.submitted or dt.date.max, i.id))
+    return [item_status(reg, item, derive(item, today)) for item in ordered]
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(r["status"] for r in rows)
+    return {s: counts[s] for s in ALL if counts[s]}
+
+
+def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> dict[str, Any]:
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        raise SqmyError(f"找不到编号为“{item_id}”的信息（或该文件有错误，请先运行 sqmy validate）", EXIT_FINDINGS)
+    st = derive(item, today)
+    data = item_status(reg, item, st)
+    current = item.digest
+    data["reviews"] = [
+        {"stage": r.stage, "by": r.by, "by_name": _names(reg, (r.by,))[0], "decision": r.decision,
+         "date": r.date.isoformat(), "comment": r.comment, "experts": list(r.experts),
+         "digest_matches": r.digest == current,
+         "imported": item.imported is not None and r.date <= item.imported.date}
+        for r in item.reviews
+    ]
+    data["routes"] = list(item.routes)
+    data["journal"] = {"year": item.journal.year, "issue": item.journal.issue} if item.journal else None
+    data["adoptions"] = [{"level": a.level, "date": a.date.isoformat(), "ref": a.ref} for a in item.adoptions]
+    data["instructions"] = [
+        {"level": i.level, "leader": i.leader, "date": i.date.isoformat(), "summary": i.summary, "assigned": list(i.assigned)}
+        for i in item.instructions
+    ]
+    data["transfers"] = [
+        {"to": t.to, "to_name": reg.units[t.to].name if t.to in reg.units else t.to, "date": t.date.isoformat(),
+         "letter": t.letter, "due": t.due.isoformat(), "overdue_days": t.overdue_days(today),
+         "feedback": {"date": t.feedback.date.isoformat(), "result": t.feedback.result, "summary": t.feedback.summary} if t.feedback else None}
+        for t in item.transfers
+    ]
+    if st.next_stage and not st.waiting_on:
+        role = "初审" if st.next_stage == "初审" else st.next_stage
+        data["candidates"] = [p.id for p in reg.holders(role, today) if p.id not in item.authors]
+    else:
+        data["candidates"] = list(st.waiting_on)
+    return data
+
+
+def overdue(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        for t in item.transfers:
+            days = t.overdue_days(today)
+            if days:
+                unit = reg.units.get(t.to)
+                rows.append({
+                    "id": item.id, "title": item.title, "kind": "转办", "to": t.to,
+                    "to_name": unit.name if unit else t.to, "letter": t.letter,
+                    "date": t.date.isoformat(), "due": t.due.isoformat(), "overdue_days": days,
+                })
+    return sorted(rows, key=lambda r: -r["overdue_days"])

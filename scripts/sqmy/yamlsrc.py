@@ -1,0 +1,273 @@
+"""Reading YAML as a person typed it, with line numbers for every finding.
+
+PyYAML follows YAML 1.1, which silently turns `no`/`on` into booleans, `010`
+into 8 and `12:30` into 750.  Our resolver recognises only what YAML 1.2's core
+schema would, minus floats and timestamps: null, true/false and plain decimal
+integers.  Everything else, dates included, stays the exact text typed; the
+JSON Schema then checks formats (a date is a string with `format: date`).
+Mapping keys are always the key's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # the C parser is several times faster; fall back to pure Python
+    from yaml.cyaml import CParser as _Parser
+
+    HAS_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+    HAS_LIBYAML = False
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Implicit types we accept; anything else is a string."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null",
+    re.compile(r"^(?:~|null|Null|NULL|)$"),
+    ["~", "n", "N", ""],
+)
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """SafeConstructor whose mapping keys are the typed text, recording duplicates."""
+
+    duplicates: list[tuple[int, str]]
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[str, Any]:  # type: ignore[override]
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "键必须是普通文字", key_node.start_mark
+                )
+            key = key_node.value
+            if key in mapping:
+                self.duplicates.append((key_node.start_mark.line, key))
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)
+
+
+class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        _Constructor.__init__(self)
+        _Resolver.__init__(self)
+        self.duplicates = []
+
+
+@dataclass(frozen=True)
+class YamlError:
+    """A problem found while reading: 0-based line within the YAML text."""
+
+    line: int
+    rule: str
+    message: str
+
+
+@dataclass
+class Document:
+    """Parsed YAML: the data, its node tree (for line numbers) and problems."""
+
+    data: Any
+    node: Node | None
+    errors: list[YamlError]
+
+    def line_of(self, path: Sequence[str | int]) -> int:
+        """0-based line of the value at `path` (the key's line for mapping entries)."""
+        node = self.node
+        line = node.start_mark.line if node is not None else 0
+        for step in path:
+            if isinstance(node, MappingNode) and isinstance(step, str):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, ScalarNode) and key_node.value == step:
+                        line = key_node.start_mark.line
+                        node = value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, SequenceNode) and isinstance(step, int):
+                if step >= len(node.value):
+                    return line
+                node = node.value[step]
+                line = node.start_mark.line
+            else:
+                return line
+        return line
+
+
+_FULLWIDTH_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*：\s?")
+_LEADING_TAB = re.compile(r"^( *)\t[\t ]*")
+
+
+def _prescan(text: str) -> tuple[str, list[YamlError]]:
+    """Find tabs and full-width colons a person typed, and mend them in memory.
+
+    Mending lets the rest of the file be checked in the same run, so one typo
+    does not hide every other problem.
+    """
+    errors: list[YamlError] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        tab = _LEADING_TAB.match(line)
+        if tab:
+            errors.append(
+                YamlError(number, "tab-indent", "用了制表符（Tab）缩进；YAML 只允许空格缩进，请改为空格")
+            )
+            indent = tab.group(0).replace("\t", "  ")
+            line = indent + line[tab.end():]
+            lines[number] = line
+        colon = _FULLWIDTH_COLON.match(line)
+        if colon:
+            key = colon.group(2)
+            errors.append(
+                YamlError(
+                    number,
+                    "fullwidth-colon",
+                    f"字段 {key} 后面用了全角冒号“：”；请改为半角冒号加空格，即“{key}: ”",
+                )
+            )
+            lines[number] = colon.group(1) + key + ": " + line[colon.end():]
+    return "\n".join(lines), errors
+
+
+def _mark_line(exc: yaml.MarkedYAMLError) -> int:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line if mark is not None else 0
+
+
+_PROBLEMS = {
+    "could not find expected ':'": "缺少冒号“: ”（字段名和值之间要有半角冒号和空格）",
+    "mapping values are not allowed here": "此处不能出现“: ”（值里含冒号时请给整个值加引号）",
+    "found character '\\t' that cannot start any token": "用了制表符（Tab）；请改为空格",
+    "found undefined alias": "引用了未定义的别名",
+    "did not find expected key": "缩进不一致或缺少字段名",
+    "did not find expected node content": "缺少内容（可能多了逗号或括号不配对）",
+    "did not find expected ',' or ']'": "方括号列表没有正确结束（缺少“]”或逗号）",
+    "did not find expected ',' or '}'": "花括号没有正确结束（缺少“}”或逗号）",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有配对）",
+    "found unknown escape character": "双引号里有无效的转义字符（“\\”）",
+    "expected <block end>, but found '-'": "列表项“- ”的缩进不一致",
+    "expected <block end>, but found '<block mapping start>'": "缩进不一致",
+    "expected <block end>, but found '<scalar>'": "缩进不一致或值没有加引号",
+}
+
+
+def _describe(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    text = _PROBLEMS.get(problem)
+    if text is None:
+        for english, chinese in _PROBLEMS.items():
+            if problem.startswith(english):
+                text = chinese
+                break
+    return f"YAML 语法错误：{text or problem}"
+
+
+def load(text: str) -> Document:
+    """Parse one YAML document; never raises for bad input."""
+    mended, errors = _prescan(text)
+    loader = _Loader(mended)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        line = _mark_line(exc)
+        # a tab or colon we already reported usually causes this error too
+        if not any(e.line in (line, line - 1) for e in errors):
+            errors.append(YamlError(line, "yaml-syntax", _describe(exc)))
+        return Document(None, None, errors)
+    except yaml.YAMLError as exc:
+        errors.append(YamlError(0, "yaml-syntax", _describe(exc)))
+        return Document(None, None, errors)
+    finally:
+        loader.dispose()
+    for line, key in loader.duplicates:
+        errors.append(YamlError(line, "duplicate-key", f"字段 {key} 重复出现；只保留一个"))
+    return Document(data, node, errors)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A Markdown file cut into front matter and body."""
+
+    front: str | None  # YAML text, None when there is no front matter
+    front_start: int  # 0-based line of the first YAML line in the file
+    body: str
+    body_start: int  # 0-based line where the body starts
+    error: YamlError | None  # 0-based line in the file
+
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+def split_front_matter(text: str) -> Split:
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        return Split(
+            None, 0, text, 0,
+            YamlError(0, "front-matter", "文件没有以“---”开头：元数据（front matter）必须写在第一行的“---”和下一个“---”之间"),
+        )
+    for number in range(1, len(lines)):
+        if _END.match(lines[number]):
+            front = "\n".join(lines[1:number])
+            body = "\n".join(lines[number + 1:])
+            return Split(front, 1, body, number + 1, None)
+    return Split(
+        None, 1, "", len(lines),
+        YamlError(0, "front-matter", "元数据（front matter）没有结束：在元数据之后、正文之前需要单独一行“---”"),
+    )
+
+
+def decode(raw: bytes) -> str:
+    """Text of a file: UTF-8 with or without BOM; CRLF and CR become LF."""
+    text = raw.decode("utf-8-sig")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def iter_paths(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every string value in `data` with its path."""
+    if isinstance(data, str):
+        yield prefix, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from iter_paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from iter_paths(value, (*prefix, index))
