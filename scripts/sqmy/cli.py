@@ -127,10 +127,14 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
 # --- new ----------------------------------------------------------------------
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _ask(value: str | None, label: str, choices: list[str] | None = None, default: str | None = None) -> str:
     if value:
         return value
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise _Missing(label)
     hint = f"（{'、'.join(choices)}）" if choices and len(choices) <= 16 else ""
     answer: str = click.prompt(

@@ -121,35 +121,41 @@ class _Reader:
         self.findings: list[Finding] = []
         self.doc: yamlsrc.Document | None = None
 
-    def read(self) -> Any:
+    def read(self) -> tuple[Any, Any]:
+        """(everything parsed, only what passed the schema): checks run on the
+        first, so every problem shows in one run; objects are built from the second."""
         try:
             text = yamlsrc.decode(self.path.read_bytes())
         except FileNotFoundError:
             self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
-            return None
+            return None, None
         except UnicodeDecodeError:
             self.findings.append(error(self.shown, 1, "encoding", "文件不是 UTF-8 编码；请用 UTF-8 保存"))
-            return None
+            return None, None
         self.doc = yamlsrc.load(text)
         for problem in self.doc.errors:
             self.findings.append(error(self.shown, problem.line + 1, problem.rule, problem.message))
-        if self.doc.data is None:
-            return None
-        bad_entries: set[int] = set()
-        for problem in schema.check(self.key, self.doc.data):
-            self.add(problem.path, problem.rule, problem.message)
-            if problem.path and isinstance(problem.path[0], int):
-                bad_entries.add(problem.path[0])
-        if isinstance(self.doc.data, list):
-            return [e for i, e in enumerate(self.doc.data) if i not in bad_entries and isinstance(e, dict)]
-        return self.doc.data if isinstance(self.doc.data, dict) and not self.findings else None
+        data = self.doc.data
+        if data is None:
+            return None, None
+        problems = list(schema.check(self.key, data))
+        for schema_problem in problems:
+            self.add(schema_problem.path, schema_problem.rule, schema_problem.message)
+        if isinstance(data, list):
+            bad = {p.path[0] for p in problems if p.path and isinstance(p.path[0], int)}
+            entries = [e for e in data if isinstance(e, dict)]
+            return entries, [e for i, e in enumerate(data) if i not in bad and isinstance(e, dict)]
+        if not isinstance(data, dict):
+            return None, None
+        return data, (None if problems else data)
 
     def add(self, path: Sequence[str | int], rule: str, message: str) -> None:
         line = self.doc.line_of(path) + 1 if self.doc else 1
         self.findings.append(error(self.shown, line, rule, message, schema.field_name(path) or None))
 
     def index_of(self, entry: dict[str, Any]) -> int:
-        assert self.doc is not None and isinstance(self.doc.data, list)
+        assert self.doc is not None
+        assert isinstance(self.doc.data, list)
         return next(i for i, e in enumerate(self.doc.data) if e is entry)
 
 
@@ -171,22 +177,24 @@ def _unique(reader: _Reader, entries: list[dict[str, Any]], key: str, what: str,
 def load(repo: Repo) -> tuple[Registry, list[Finding]]:
     """The registry of `repo` and every problem found in its files."""
     readers = {key: _Reader(repo, key) for key in FILES}
-    office_data = readers["office"].read()
-    unit_entries = readers["units"].read() or []
-    people_entries = readers["people"].read() or []
-    topics_data = readers["topics"].read()
+    _, office_data = readers["office"].read()
+    all_units, unit_entries = readers["units"].read()
+    all_people, people_entries = readers["people"].read()
+    all_topics, topics_data = readers["topics"].read()
 
-    units = _units(readers["units"], unit_entries)
-    people = _people(readers["people"], people_entries, units)
+    _unique(readers["units"], all_units or [], "id", "单位编号")
+    units = _units(unit_entries or [])
+    _check_people(readers["people"], all_people or [], {u.get("id") for u in all_units or []})
+    people = _people(people_entries or [])
+    _check_topics(readers["topics"], all_topics)
     office = _office(office_data) if office_data else _FALLBACK_OFFICE
-    categories, focuses, key_topics = _topics(readers["topics"], topics_data)
+    categories, focuses, key_topics = _topics(topics_data)
     registry = Registry(office, units, people, categories, focuses, key_topics)
     findings = [f for r in readers.values() for f in r.findings]
     return registry, findings
 
 
-def _units(reader: _Reader, entries: list[dict[str, Any]]) -> dict[str, Unit]:
-    _unique(reader, entries, "id", "单位编号")
+def _units(entries: list[dict[str, Any]]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for e in entries:
         quota = {int(year): count for year, count in (e.get("quota") or {}).items()}
@@ -194,25 +202,34 @@ def _units(reader: _Reader, entries: list[dict[str, Any]]) -> dict[str, Unit]:
     return units
 
 
-def _people(reader: _Reader, entries: list[dict[str, Any]], units: Mapping[str, Unit]) -> dict[str, Person]:
+def _check_people(reader: _Reader, entries: list[dict[str, Any]], unit_ids: set[Any]) -> None:
     _unique(reader, entries, "id", "人员编号")
     _unique(reader, entries, "email", "邮箱", fold=True)
     _unique(reader, entries, "github", "GitHub 账号", fold=True)
-    people: dict[str, Person] = {}
+    known_units = sorted(u for u in unit_ids if isinstance(u, str))
     for e in entries:
         index = reader.index_of(e)
-        if units and e["unit"] not in units:
-            hint = schema.did_you_mean(e["unit"], list(units))
-            reader.add([index, "unit"], "unknown-unit", f"字段 unit（所在单位）的“{e['unit']}”不在单位名册 units/units.yml 中" + (f"；{hint}" if hint else ""))
+        unit = e.get("unit")
+        if isinstance(unit, str) and known_units and unit not in unit_ids:
+            hint = schema.did_you_mean(unit, known_units)
+            reader.add([index, "unit"], "unknown-unit", f"所在单位“{unit}”不在单位名册 units/units.yml 中" + (f"；{hint}" if hint else ""))
+        roles = e.get("roles")
+        for r_index, r in enumerate(roles if isinstance(roles, list) else []):
+            if not isinstance(r, dict):
+                continue
+            start, end = _date(r.get("from")), _date(r.get("to"))
+            if start and end and end < start:
+                reader.add([index, "roles", r_index, "to"], "date-order", f"角色“{r.get('role')}”的终止日期 {end} 早于起始日期 {start}")
+
+
+def _people(entries: list[dict[str, Any]]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for e in entries:
         roles = []
-        for r_index, r in enumerate(e.get("roles") or []):
+        for r in e.get("roles") or []:
             start, end = _date(r["from"]), _date(r.get("to"))
-            if start is None:
-                continue
-            if end is not None and end < start:
-                reader.add([index, "roles", r_index, "to"], "date-order", f"角色“{r['role']}”的终止日期 {end} 早于起始日期 {start}")
-                continue
-            roles.append(Role(r["role"], start, end))
+            if start is not None and (end is None or end >= start):
+                roles.append(Role(r["role"], start, end))
         people.setdefault(
             e["id"],
             Person(
@@ -237,24 +254,34 @@ def _office(d: dict[str, Any]) -> Office:
     )
 
 
-def _topics(
-    reader: _Reader, d: dict[str, Any] | None
-) -> tuple[tuple[str, ...], tuple[str, ...], dict[int, dict[str, KeyTopic]]]:
+def _check_topics(reader: _Reader, d: Any) -> None:
+    if not isinstance(d, dict):
+        return
+    names: list[Any] = []
+    focuses = d.get("focuses")
+    for index, focus in enumerate(focuses if isinstance(focuses, list) else []):
+        name = focus.get("name") if isinstance(focus, dict) else None
+        if name is not None and name in names:
+            reader.add(["focuses", index, "name"], "duplicate", f"选题重点“{name}”重复")
+        names.append(name)
+    key_topics = d.get("key_topics")
+    for year, entries in (key_topics.items() if isinstance(key_topics, dict) else []):
+        ids: list[Any] = []
+        for index, t in enumerate(entries if isinstance(entries, list) else []):
+            topic_id = t.get("id") if isinstance(t, dict) else None
+            if topic_id is not None and topic_id in ids:
+                reader.add(["key_topics", year, index, "id"], "duplicate", f"{year}年重点选题编号“{topic_id}”重复")
+            ids.append(topic_id)
+
+
+def _topics(d: dict[str, Any] | None) -> tuple[tuple[str, ...], tuple[str, ...], dict[int, dict[str, KeyTopic]]]:
     if not d:
         return (), (), {}
-    focuses = tuple(f["name"] for f in d["focuses"])
-    for index, name in enumerate(focuses):
-        if name in focuses[:index]:
-            reader.add(["focuses", index, "name"], "duplicate", f"选题重点“{name}”重复")
-    key_topics: dict[int, dict[str, KeyTopic]] = {}
-    for year, entries in (d.get("key_topics") or {}).items():
-        topics: dict[str, KeyTopic] = {}
-        for index, t in enumerate(entries):
-            if t["id"] in topics:
-                reader.add(["key_topics", year, index, "id"], "duplicate", f"{year} 年重点选题编号“{t['id']}”重复")
-            topics.setdefault(t["id"], KeyTopic(t["id"], t["title"], int(year)))
-        key_topics[int(year)] = topics
-    return tuple(d["categories"]), focuses, key_topics
+    key_topics = {
+        int(year): {t["id"]: KeyTopic(t["id"], t["title"], int(year)) for t in reversed(entries)}
+        for year, entries in (d.get("key_topics") or {}).items()
+    }
+    return tuple(d["categories"]), tuple(f["name"] for f in d["focuses"]), key_topics
 
 
 def iter_files(repo: Repo) -> Iterator[Path]:

@@ -70,13 +70,15 @@ _FORMAT_CHECKER.checks("date")(is_date)
 
 @cache
 def _fast(name: str) -> Callable[[Any], Any]:
-    return fastjsonschema.compile(schema(name), formats={"date": is_date})  # type: ignore[no-any-return]
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema(name), formats={"date": is_date})
+    return compiled
 
 
 @cache
 def _detailed(name: str) -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema(name))
-    return cls(schema(name), format_checker=_FORMAT_CHECKER)  # type: ignore[no-any-return]
+    validator: jsonschema.protocols.Validator = cls(schema(name), format_checker=_FORMAT_CHECKER)
+    return validator
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,11 @@ def describe_field(name: str, path: Sequence[str | int]) -> str:
     """`字段 reviews[0].by（审核人）`."""
     keys = tuple(step for step in path if isinstance(step, str))
     label = labels(name).get(keys, (None, None))[0]
+    entry = ""
+    if path and isinstance(path[0], int):  # registry files are lists: name the entry
+        entry, path = f"第 {path[0] + 1} 项的", list(path)[1:]
     shown = field_name(path) or "（整个文件）"
-    return f"字段 {shown}（{label}）" if label else f"字段 {shown}"
+    return f"{entry}字段 {shown}（{label}）" if label else f"{entry}字段 {shown}"
 
 
 def _hint(name: str, path: Sequence[str | int]) -> str | None:
@@ -159,12 +164,12 @@ def _shown(value: object) -> str:
     return f"“{value}”"
 
 
-def _type_message(name: str, error: jsonschema.ValidationError) -> str:
+def _type_message(name: str, error: Any) -> str:  # jsonschema.ValidationError; its stubs mark fields 'Unset'
     wanted = error.validator_value
     wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
     names = "或".join(_TYPE_NAMES.get(t, t) for t in wanted_list if t != "null")
     value = error.instance
-    text = f"{describe_field(name, error.absolute_path)}应为{names}，现在是{_shown(value)}"
+    text = f"{describe_field(name, error.absolute_path)}应为{' ' if names[:1].isascii() else ''}{names}，现在是{_shown(value)}"
     if "boolean" in wanted_list and value in _YAML11_BOOLEANS:
         text += "；YAML 1.1 会把它读成真假值，sqmy 不会，请写 true 或 false"
     elif "integer" in wanted_list and isinstance(value, str) and value.isdigit():
@@ -176,7 +181,7 @@ def _type_message(name: str, error: jsonschema.ValidationError) -> str:
     return text
 
 
-def _message(name: str, error: jsonschema.ValidationError) -> tuple[str, str]:
+def _message(name: str, error: Any) -> tuple[str, str]:
     """(rule, Chinese message) for one jsonschema error."""
     path = list(error.absolute_path)
     field = describe_field(name, path)
@@ -184,19 +189,6 @@ def _message(name: str, error: jsonschema.ValidationError) -> tuple[str, str]:
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
         return "required", f"缺少必填{describe_field(name, [*path, missing])}"
-    if kind == "additionalProperties":
-        known = list(error.schema.get("properties", {}))
-        extras = [k for k in error.instance if k not in known]
-        aliases = {
-            label: key[-1]
-            for key, (label, _) in labels(name).items()
-            if len(key) == len([p for p in path if isinstance(p, str)]) + 1
-        }
-        parts = []
-        for extra in extras:
-            hint = did_you_mean(extra, known, aliases)
-            parts.append(f"未知字段 {field_name([*path, extra])}" + (f"；{hint}" if hint else ""))
-        return "unknown-field", "；".join(parts) + f"。允许的字段：{'、'.join(known)}"
     if kind == "enum":
         allowed = [str(v) for v in error.validator_value]
         hint = did_you_mean(str(error.instance), allowed)
@@ -209,8 +201,8 @@ def _message(name: str, error: jsonschema.ValidationError) -> tuple[str, str]:
     if kind == "format":
         return "date-invalid", f"{field}的日期{_shown(error.instance)}无效：应为真实存在的日期，写作 YYYY-MM-DD（如 2025-03-14）"
     if kind == "pattern":
-        hint = _hint(name, path)
-        return "pattern", f"{field}的值{_shown(error.instance)}格式不对" + (f"：{hint}" if hint else "")
+        pattern_hint = _hint(name, path)
+        return "pattern", f"{field}的值{_shown(error.instance)}格式不对" + (f"：{pattern_hint}" if pattern_hint else "")
     if kind == "propertyNames":
         return "pattern", f"{field}的键{_shown(error.instance)}格式不对：应为四位年份"
     if kind in ("minItems", "minLength"):
@@ -224,6 +216,22 @@ def _message(name: str, error: jsonschema.ValidationError) -> tuple[str, str]:
     return kind, f"{field}不符合格式要求（{error.message}）"
 
 
+def _unknown_fields(name: str, error: Any) -> Iterator[SchemaProblem]:
+    """One problem per unknown key, each at its own line, with a did-you-mean."""
+    path = list(error.absolute_path)
+    known = list(error.schema.get("properties", {}))
+    depth = len([p for p in path if isinstance(p, str)]) + 1
+    aliases = {label: key[-1] for key, (label, _) in labels(name).items() if len(key) == depth}
+    for extra in error.instance:
+        if extra in known:
+            continue
+        hint = did_you_mean(extra, known, aliases)
+        yield SchemaProblem(
+            (*path, extra), "unknown-field",
+            f"未知字段 {field_name([*path, extra])}" + (f"，{hint}" if hint else "") + f"（允许的字段：{'、'.join(known)}）",
+        )
+
+
 def check(name: str, data: Any) -> Iterator[SchemaProblem]:
     """Problems of `data` against schema `name`; empty when valid."""
     try:
@@ -233,5 +241,8 @@ def check(name: str, data: Any) -> Iterator[SchemaProblem]:
         pass
     errors = sorted(_detailed(name).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
+        if error.validator == "additionalProperties":
+            yield from _unknown_fields(name, error)
+            continue
         rule, message = _message(name, error)
         yield SchemaProblem(tuple(error.absolute_path), rule, message)

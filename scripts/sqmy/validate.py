@@ -90,8 +90,8 @@ def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
             f.findings.append(error(f.shown, f.offset + 1, "front-matter", "元数据为空或不是“字段: 值”的形式"))
         return None, f.findings
 
-    for problem in schema.check("item", data):
-        f.error(problem.path, problem.rule, problem.message)
+    for schema_problem in schema.check("item", data):
+        f.error(schema_problem.path, schema_problem.rule, schema_problem.message)
     _check_location(f, data)
     _check_references(f, data)
     _check_dates(f, data)
@@ -158,7 +158,7 @@ def _check_references(f: _File, data: dict[str, Any]) -> None:
         year = _year_of(data)
         topics = reg.key_topics.get(year, {}) if year else {}
         if key_topic not in topics:
-            _unknown(f, ["key_topic"], key_topic, topics, f"{year} 年重点选题清单", "units/topics.yml")
+            _unknown(f, ["key_topic"], key_topic, topics, f"{year}年重点选题清单", "units/topics.yml")
     for index, review in _dicts(data.get("reviews")):
         by = _str(review.get("by"))
         if by is not None and by not in people:
@@ -219,10 +219,10 @@ def _check_dates(f: _File, data: dict[str, Any]) -> None:
             f.error(path, "date-order", f"{schema.describe_field('item', path)}的日期 {day} 早于报送日期 {submitted}")
     previous: dt.date | None = None
     for index, review in _dicts(data.get("reviews")):
-        day = _date(review.get("date"))
-        if day and previous and day < previous:
-            f.error(["reviews", index, "date"], "date-order", f"审核记录应按时间先后追加：reviews[{index}] 的日期 {day} 早于上一条的 {previous}")
-        previous = day or previous
+        reviewed = _date(review.get("date"))
+        if reviewed and previous and reviewed < previous:
+            f.error(["reviews", index, "date"], "date-order", f"审核记录应按时间先后追加：reviews[{index}] 的日期 {reviewed} 早于上一条的 {previous}")
+        previous = reviewed or previous
     for index, transfer in _dicts(data.get("transfers")):
         sent, due = _date(transfer.get("date")), _date(transfer.get("due"))
         if sent and due and due < sent:
@@ -351,20 +351,20 @@ def item_files(repo: Repo) -> list[Path]:
     return sorted(repo.items_dir.rglob("*.md"))
 
 
-def duplicate_ids(repo: Repo, results: Iterable[tuple[Path, Item | None]], others: Iterable[Path] = ()) -> list[Finding]:
-    """Ids used by two files; `others` are files not checked this run (compared by name)."""
+def duplicate_ids(repo: Repo, paths: Iterable[Path], others: Iterable[Path] = ()) -> list[Finding]:
+    """Files whose ids clash.  An id equals its file's name (checked above), so
+    names are compared: this also catches files too broken to read.  `others`
+    are files of the repository not checked in this run."""
     seen: dict[str, Path] = {p.stem: p for p in others}
     findings = []
-    for path, item in results:
-        if item is None:
-            continue
-        first = seen.get(item.id)
+    for path in paths:
+        first = seen.get(path.stem)
         if first is not None and first.resolve() != path.resolve():
             findings.append(
-                error(repo.display(path), 2, "duplicate-id", f"编号“{item.id}”与 {repo.display(first)} 重复；编号在整个信息库中必须唯一", "id")
+                error(repo.display(path), 1, "duplicate-id", f"编号“{path.stem}”与 {repo.display(first)} 重复；编号在整个信息库中必须唯一")
             )
         else:
-            seen[item.id] = path
+            seen[path.stem] = path
     return findings
 
 
@@ -388,7 +388,7 @@ def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Lo
         findings.extend(item_findings)
         if item is not None:
             items.append(item)
-    findings.extend(duplicate_ids(repo, zip(paths, (item for item, _ in results))))
+    findings.extend(duplicate_ids(repo, paths))
     return Loaded(registry, items, findings)
 
 
@@ -424,6 +424,6 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
         findings.extend(item_findings)
     checked = {p.resolve() for p in item_paths}
     others = [] if all_items else [p for p in item_files(repo) if p.resolve() not in checked]
-    findings.extend(duplicate_ids(repo, zip(item_paths, (item for item, _ in results)), others))
+    findings.extend(duplicate_ids(repo, item_paths, others))
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
     return findings, len(item_paths) + len(registry_files)

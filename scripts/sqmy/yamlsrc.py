@@ -19,7 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:  # the C parser is several times faster; fall back to pure Python
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 
     HAS_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on the PyYAML build
@@ -78,10 +78,10 @@ class _Constructor(yaml.constructor.SafeConstructor):
         return mapping
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)
+_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)  # type: ignore[type-var]
 
 
-class _Loader(_Parser, _Constructor, _Resolver):  # type: ignore[misc, valid-type]
+class _Loader(_Parser, _Constructor, _Resolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         _Constructor.__init__(self)
@@ -141,7 +141,8 @@ def _prescan(text: str) -> tuple[str, list[YamlError]]:
     """
     errors: list[YamlError] = []
     lines = text.split("\n")
-    for number, line in enumerate(lines):
+    for number, typed in enumerate(lines):
+        line = typed
         tab = _LEADING_TAB.match(line)
         if tab:
             errors.append(
@@ -164,9 +165,20 @@ def _prescan(text: str) -> tuple[str, list[YamlError]]:
     return "\n".join(lines), errors
 
 
-def _mark_line(exc: yaml.MarkedYAMLError) -> int:
-    mark = exc.problem_mark or exc.context_mark
-    return mark.line if mark is not None else 0
+def _mark_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """The line to show: where the problem is, or where an unclosed construct began.
+
+    A bracket or quote left open is only noticed at the end of the text; the
+    person needs the line where it was opened.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    if problem is None:
+        return context.line if context is not None else 0
+    at_end = problem.index >= len(text.rstrip())
+    opened = any(word in (exc.context or "") for word in ("flow", "quoted"))
+    if context is not None and (at_end or opened):
+        return context.line
+    return problem.line
 
 
 _PROBLEMS = {
@@ -205,7 +217,7 @@ def load(text: str) -> Document:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        line = _mark_line(exc)
+        line = _mark_line(exc, mended)
         # a tab or colon we already reported usually causes this error too
         if not any(e.line in (line, line - 1) for e in errors):
             errors.append(YamlError(line, "yaml-syntax", _describe(exc)))

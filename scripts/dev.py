@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""The two commands of the README's quick start, with nothing installed beforehand.
+
+    python3 scripts/dev.py demo   # the main job on the demo office
+    python3 scripts/dev.py test   # lint, type-check and the test suite
+
+Each makes (or reuses) the virtual environment `.venv` beside this repository
+and installs the project into it from pyproject.toml; it reinstalls only when
+pyproject.toml changed.  Standard library only: it runs before anything is
+installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("SQMY_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".sqmy-installed"
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def run(*args: str | Path, check: bool = True) -> int:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, check=False)
+    if check and result.returncode != 0:
+        sys.exit(result.returncode)
+    return result.returncode
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before anything checks the version
+        sys.exit(f"sqmy 需要 Python 3.11 或更高版本，当前为 {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        say(f"创建虚拟环境 {VENV}")
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"无法创建虚拟环境（{exc}）；Debian/Ubuntu 上请先安装 python3-venv")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    say("安装 sqmy 及其依赖（pyproject.toml）")
+    run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[test]")
+    STAMP.write_text(wanted)
+
+
+def demo() -> int:
+    say("检查示例县政协的信息和名册")
+    run(BIN / "sqmy", "validate")
+    say("信息状态汇总")
+    run(BIN / "sqmy", "status", "--summary")
+    return 0
+
+
+def test() -> int:
+    say("ruff（代码规范）")
+    run(BIN / "ruff", "check", "scripts", "tests")
+    say("mypy（类型检查）")
+    run(BIN / "mypy")
+    say("pytest（测试）")
+    return run(BIN / "python", "-m", "pytest", *sys.argv[2:], check=False)
+
+
+def main() -> int:
+    tasks = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in tasks:
+        print(__doc__)
+        return 2
+    ensure_env()
+    return tasks[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

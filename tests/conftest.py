@@ -1,0 +1,58 @@
+"""Shared fixtures: sample offices copied to a temporary folder, a pinned date."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sqmy.cli import main
+
+SAMPLES = Path(__file__).parent / "samples"
+REPO = Path(__file__).parent.parent
+TODAY = "2026-11-28"
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs on the same day, so 'future' and 'overdue' never drift."""
+    monkeypatch.setenv("SQMY_TODAY", TODAY)
+    monkeypatch.delenv("SQMY_ROOT", raising=False)
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the small valid sample office, as the working directory."""
+    root = tmp_path / "office"
+    shutil.copytree(SAMPLES / "office", root)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def broken_office(office: Path) -> Path:
+    """The sample office's registry with one broken item per rule."""
+    shutil.rmtree(office / "items")
+    shutil.copytree(SAMPLES / "broken" / "items", office / "items")
+    return office
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repository's own demo office, read in place."""
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def sqmy() -> Invoke:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,129 @@
+"""Every command through CliRunner, on the sample and the demo office."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+
+from sqmy import views
+from sqmy.cli import main
+
+from .conftest import Invoke
+
+
+def test_every_command_has_chinese_help(sqmy: Invoke) -> None:
+    assert isinstance(main, click.Group)
+    for name, command in main.commands.items():
+        result = sqmy(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.help, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in command.help), name
+
+
+def test_version(sqmy: Invoke) -> None:
+    result = sqmy("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("sqmy ")
+
+
+def test_people_text_and_json(demo: Path, sqmy: Invoke) -> None:
+    text = sqmy("people")
+    assert text.exit_code == 0
+    assert "陈立群" in text.stdout
+    assert "共 44 人" in text.stdout
+    assert "13800000000" not in text.stdout  # contact data only on request
+    rows = json.loads(sqmy("people", "--format", "json").stdout)
+    assert len(rows) == 44
+    chair = next(r for r in rows if r["id"] == "chen-liqun")
+    assert chair["current_roles"] == ["审定"]
+    assert "phone" not in chair
+    with_phone = json.loads(sqmy("people", "--contact", "--format", "json").stdout)
+    assert next(r for r in with_phone if r["id"] == "chen-liqun")["phone"] == "13800000000"
+
+
+def test_people_by_role_follow_the_dates(demo: Path, sqmy: Invoke) -> None:
+    before = json.loads(sqmy("people", "--role", "复审", "--date", "2026-06-30", "--format", "json").stdout)
+    after = json.loads(sqmy("people", "--role", "复审", "--date", "2026-07-01", "--format", "json").stdout)
+    assert [r["id"] for r in before] == ["zhou-wenbin"]
+    assert [r["id"] for r in after] == ["wu-haiyan"]
+    bad = sqmy("people", "--date", "2026-13-01")
+    assert bad.exit_code == 2
+    assert "不是 YYYY-MM-DD 格式的日期" in bad.stderr
+
+
+def test_units_text_and_json(demo: Path, sqmy: Invoke) -> None:
+    text = sqmy("units", "--year", "2025")
+    assert text.exit_code == 0
+    assert "2025年任务" in text.stdout
+    rows = json.loads(sqmy("units", "--format", "json").stdout)
+    shefawei = next(r for r in rows if r["id"] == "shefawei")
+    assert shefawei["quota"] == {"2025": 40, "2026": 40}
+    assert shefawei["people"] == 4
+
+
+def test_status_list_and_summary(office: Path, sqmy: Invoke) -> None:
+    rows = json.loads(sqmy("status", "--format", "json").stdout)
+    assert [(r["id"], r["status"]) for r in rows] == [("2025-0506-zhangwei-1", "已落实"), ("2025-1201-zhangwei-1", "草稿")]
+    summary = json.loads(sqmy("status", "--summary", "--format", "json").stdout)
+    assert summary == {"date": "2026-11-28", "total": 2, "summary": {"草稿": 1, "已落实": 1}}
+    text = sqmy("status", "--summary").stdout
+    assert "样本县政协社情民意信息状态（截至 2026-11-28）：共 2 条" in text
+
+
+def test_status_of_one_item(office: Path, sqmy: Invoke) -> None:
+    result = sqmy("status", "2025-0506-zhangwei-1")
+    assert result.exit_code == 0
+    assert "联合复核" in result.stdout
+    assert "转办：样本县住房和城乡建设局 样政协转〔2025〕1号" in result.stdout
+    detail = json.loads(sqmy("status", "2025-0506-zhangwei-1", "--format", "json").stdout)
+    assert [(r["stage"], r["by"], r["digest_matches"]) for r in detail["reviews"]][:2] == [("初审", "li-chu", True), ("联合复核", "sun-zhuan", True)]
+    missing = sqmy("status", "2025-9999-nobody-1")
+    assert missing.exit_code == 1
+    assert "找不到编号为“2025-9999-nobody-1”的信息" in missing.stderr
+
+
+def test_status_detects_text_changed_after_approval(office: Path, sqmy: Invoke) -> None:
+    path = office / "items" / "2025" / "2025-0506-zhangwei-1.md"
+    path.write_text(path.read_text("utf-8").replace("4100 余户", "4200 余户"), "utf-8")
+    detail = json.loads(sqmy("status", "2025-0506-zhangwei-1", "--format", "json").stdout)
+    assert {r["digest_matches"] for r in detail["reviews"]} == {False}
+    assert "内容已改动" in sqmy("status", "2025-0506-zhangwei-1").stdout
+
+
+def test_status_skips_broken_files_and_says_so(broken_office: Path, sqmy: Invoke) -> None:
+    result = sqmy("status", "--format", "json")
+    assert result.exit_code == 0
+    # only the files whose findings are warnings, or errors found across files, are listed
+    assert {r["id"] for r in json.loads(result.stdout)} == {"2025-0112-too-long", "2025-0120-dup"}
+    assert "个文件有错误，已跳过" in result.stderr
+
+
+def test_overdue_on_the_demo_office(demo: Path, sqmy: Invoke) -> None:
+    rows = json.loads(sqmy("status", "--overdue", "--format", "json").stdout)
+    assert [(r["id"], r["to"], r["overdue_days"]) for r in rows] == [
+        ("2025-0902-shilei-1", "xian-nongyenongcunju", 408),
+        ("2026-0312-jinxiaolan-1", "xian-jiaotongju", 217),
+    ]
+    text = sqmy("status", "--overdue").stdout
+    assert "共 2 件转办逾期未反馈，请督办" in text
+
+
+def test_bad_today_is_reported(office: Path, sqmy: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SQMY_TODAY", "yesterday")
+    result = sqmy("status")
+    assert result.exit_code == 2
+    assert "SQMY_TODAY" in result.stderr
+
+
+def test_internal_error_has_no_traceback(office: Path, sqmy: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "statuses", boom)
+    result = sqmy("status")
+    assert result.exit_code == 3
+    assert "内部错误" in result.stderr
+    assert "Traceback" not in result.output
