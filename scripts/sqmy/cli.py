@@ -78,9 +78,15 @@ def _json(data: object) -> None:
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for long work in a terminal; nothing otherwise."""
-    if total < 500 or not sys.stderr.isatty():
+def _progress(count: Callable[[], int], label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long work in a terminal; nothing otherwise.
+
+    `count` is called only in a terminal: counting files is work too."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    total = count()
+    if total < 500:
         yield None
         return
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
@@ -88,7 +94,7 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
 
 
 def _load(repo: Repo, day: dt.date) -> validate_mod.Loaded:
-    with _progress(len(validate_mod.item_files(repo)), "读取信息") as progress:
+    with _progress(lambda: len(validate_mod.item_files(repo)), "读取信息") as progress:
         loaded = validate_mod.load_all(repo, day, progress)
     broken = {f.path for f in loaded.findings if f.severity == ERROR}
     if broken:
@@ -109,8 +115,12 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
     """
     repo = _repo()
     day = today()
-    files = sum(len(list(p.rglob("*.md"))) if p.is_dir() else 1 for p in paths) if paths else len(validate_mod.item_files(repo))
-    with _progress(files, "检查信息") as progress:
+    def count() -> int:
+        if not paths:
+            return len(validate_mod.item_files(repo))
+        return sum(len(list(p.rglob("*.md"))) if p.is_dir() else 1 for p in paths)
+
+    with _progress(count, "检查信息") as progress:
         found, checked = validate_mod.validate_paths(repo, list(paths), day, progress)
     errors = sum(1 for f in found if f.severity == ERROR)
     warnings = sum(1 for f in found if f.severity == WARNING)

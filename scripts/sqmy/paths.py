@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SqmyError
@@ -14,6 +14,13 @@ MARKER = Path("units") / "office.yml"
 @dataclass(frozen=True)
 class Repo:
     root: Path
+    # computed once: these run for every file of a large office
+    _root_prefix: str = field(init=False, repr=False, compare=False)
+    _cwd_prefix: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_root_prefix", str(self.root.resolve()) + os.sep)
+        object.__setattr__(self, "_cwd_prefix", str(Path.cwd()) + os.sep)
 
     @property
     def items_dir(self) -> Path:
@@ -21,7 +28,12 @@ class Repo:
 
     def display(self, path: Path) -> str:
         """The path as the user would type it: relative to the working directory when inside it."""
-        absolute = path if path.is_absolute() else Path.cwd() / path
+        text = str(path)
+        if not path.is_absolute():
+            return path.as_posix()
+        if text.startswith(self._cwd_prefix):
+            return text[len(self._cwd_prefix):].replace(os.sep, "/")
+        absolute = path
         try:
             return absolute.relative_to(Path.cwd()).as_posix()
         except ValueError:
@@ -32,6 +44,9 @@ class Repo:
 
     def relative(self, path: Path) -> str | None:
         """POSIX path inside the repository, or None when outside it."""
+        text = str(path)
+        if text.startswith(self._root_prefix) and ".." not in text:
+            return text[len(self._root_prefix):].replace(os.sep, "/")
         absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
         try:
             return absolute.relative_to(self.root.resolve()).as_posix()

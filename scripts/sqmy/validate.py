@@ -25,7 +25,7 @@ from .registry import Registry
 
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-_SPACE = re.compile(r"\s+")
+_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # a cheap pass that rules most files out
 PLACEHOLDER = "【请"
 _ITEM_PATH = re.compile(r"^items/([0-9]{4})/([^/]+)\.md$")
 
@@ -49,6 +49,7 @@ class _File:
     findings: list[Finding]
     doc: yamlsrc.Document | None = None
     offset: int = 0
+    rel: str | None = None  # POSIX path inside the repository
 
     def line(self, path: Sequence[str | int]) -> int:
         return (self.doc.line_of(path) if self.doc else 0) + self.offset + 1
@@ -62,7 +63,8 @@ class _File:
 
 def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
     """Read and check one item file; the Item only when it has no error."""
-    f = _File(ctx, path, ctx.repo.display(path), [])
+    rel = ctx.repo.relative(path)
+    f = _File(ctx, path, ctx.repo.display(path), [], rel=rel)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -97,12 +99,12 @@ def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
     _check_dates(f, data)
     _check_consistency(f, data)
     _check_body(f, split.body, split.body_start)
-    _check_personal_data(f, data, split.body, split.body_start)
+    if _ELEVEN_DIGITS.search(split.front) or _ELEVEN_DIGITS.search(split.body):
+        _check_personal_data(f, data, split.body, split.body_start)
 
     if has_errors(f.findings):
         return None, f.findings
-    rel = ctx.repo.relative(path) or path.as_posix()
-    return build(data, rel, split.body, split.body_start + 1), f.findings
+    return build(data, rel or path.as_posix(), split.body, split.body_start + 1), f.findings
 
 
 def _str(value: Any) -> str | None:
@@ -124,7 +126,7 @@ def _check_location(f: _File, data: dict[str, Any]) -> None:
     stem = f.path.stem
     if item_id is not None and item_id != stem:
         f.error(["id"], "id-stem", f"字段 id（编号）“{item_id}”与文件名“{f.path.name}”不一致：编号必须等于文件名（不含 .md）")
-    rel = f.ctx.repo.relative(f.path)
+    rel = f.rel
     year = (item_id or stem)[:4]
     expected = f"items/{year}/{item_id or stem}.md"
     match = _ITEM_PATH.match(rel or "")
@@ -186,7 +188,12 @@ def _year_of(data: dict[str, Any]) -> int | None:
 
 
 def _date(value: Any) -> dt.date | None:
-    return dt.date.fromisoformat(value) if schema.is_date(value) else None
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _dated_records(data: dict[str, Any]) -> Iterator[tuple[list[str | int], dt.date, bool]]:
@@ -261,7 +268,7 @@ def _check_consistency(f: _File, data: dict[str, Any]) -> None:
 
 
 def _body_chars(body: str) -> int:
-    return len(_SPACE.sub("", body))
+    return sum(map(len, body.split()))  # characters other than white space
 
 
 def _check_body(f: _File, body: str, body_start: int) -> None:
@@ -316,17 +323,24 @@ def _init_worker(root: str, today: str) -> None:
     _WORKER = Context(repo, registry, dt.date.fromisoformat(today))
 
 
-def _check_chunk(paths: list[str]) -> list[tuple[Item | None, list[Finding]]]:
+def _check_chunk(paths: list[str], keep_items: bool) -> list[tuple[Item | None, list[Finding]]]:
     assert _WORKER is not None
-    return [check_item(_WORKER, Path(p)) for p in paths]
+    results = (check_item(_WORKER, Path(p)) for p in paths)
+    # sending Items back costs as much as reading them: only when asked
+    return [(item if keep_items else None, found) for item, found in results]
 
 
 PARALLEL_THRESHOLD = 1500
 
 
-def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None = None) -> list[tuple[Item | None, list[Finding]]]:
-    """Check many item files, on every core when there are enough of them."""
-    workers = min(os.cpu_count() or 1, 8)
+def check_items(
+    ctx: Context, paths: Sequence[Path], progress: Progress | None = None, keep_items: bool = True
+) -> list[tuple[Item | None, list[Finding]]]:
+    """Check many item files, on every core when there are enough of them.
+
+    With `keep_items=False` only the findings are wanted (the Items may be None).
+    """
+    workers = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         results = []
         for path in paths:
@@ -338,7 +352,7 @@ def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None =
     chunks = [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
     results = []
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(ctx.repo.root), ctx.today.isoformat())) as pool:
-        for chunk_result in pool.map(_check_chunk, chunks):
+        for chunk_result in pool.map(_check_chunk, chunks, [keep_items] * len(chunks)):
             results.extend(chunk_result)
             if progress:
                 progress(len(chunk_result))
@@ -419,11 +433,13 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
     # a broken registry makes every reference check doubtful: always show it
     findings = [f for f in registry_findings if f.path in registry_files or f.severity == "error"]
     ctx = Context(repo, registry, today)
-    results = check_items(ctx, item_paths, progress)
+    results = check_items(ctx, item_paths, progress, keep_items=False)
     for _, item_findings in results:
         findings.extend(item_findings)
-    checked = {p.resolve() for p in item_paths}
-    others = [] if all_items else [p for p in item_files(repo) if p.resolve() not in checked]
+    others: list[Path] = []
+    if not all_items:
+        checked = {p.resolve() for p in item_paths}
+        others = [p for p in item_files(repo) if p.resolve() not in checked]
     findings.extend(duplicate_ids(repo, item_paths, others))
     findings.sort(key=lambda f: (f.path, f.line, f.rule))
     return findings, len(item_paths) + len(registry_files)

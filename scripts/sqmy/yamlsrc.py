@@ -38,55 +38,82 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     HAS_LIBYAML = False
 
 
-class _Resolver(yaml.resolver.BaseResolver):
-    """Implicit types we accept; anything else is a string."""
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
-    list("-+0123456789"),
-)
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null",
-    re.compile(r"^(?:~|null|Null|NULL|)$"),
-    ["~", "n", "N", ""],
-)
+class _Loader(_Parser):  # type: ignore[misc, valid-type]
+    """The parser plus the resolver it calls back for every node.
+
+    The resolver is the whole of our type rules, so it is written out here
+    rather than configured on PyYAML's general one (which is several times
+    slower, and this runs for every scalar of every item).
+    """
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:  # quoted: always text
+                return _STR
+            if value in _NULLS:
+                return _NULL
+            if value in _BOOLS:
+                return _BOOL
+            if _DECIMAL.fullmatch(value):
+                return _INT
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
-class _Constructor(yaml.constructor.SafeConstructor):
-    """SafeConstructor whose mapping keys are the typed text, recording duplicates."""
+class _Constructed:
+    """Python values from a node tree: text keys, duplicates recorded."""
 
-    duplicates: list[tuple[int, str]]
+    def __init__(self) -> None:
+        self.duplicates: list[tuple[int, str]] = []
+        self._active: set[int] = set()
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[str, Any]:  # type: ignore[override]
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "键必须是普通文字", key_node.start_mark
-                )
-            key = key_node.value
-            if key in mapping:
-                self.duplicates.append((key_node.start_mark.line, key))
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:map", _Constructor.construct_yaml_map)  # type: ignore[type-var]
-
-
-class _Loader(_Parser, _Constructor, _Resolver):
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        _Constructor.__init__(self)
-        _Resolver.__init__(self)
-        self.duplicates = []
+    def value(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            tag, text = node.tag, node.value
+            if tag == _STR:
+                return text
+            if tag == _NULL:
+                return None
+            if tag == _INT:
+                return int(text)
+            if tag == _BOOL:
+                return _BOOLS[text]
+            return text  # an explicit tag such as !!binary: keep the text
+        if id(node) in self._active:  # an alias of an enclosing node
+            raise yaml.constructor.ConstructorError(None, None, "引用了自身的别名", node.start_mark)
+        self._active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                # plain text is most of every item: skip the call for it
+                return [child.value if child.tag == _STR else self.value(child) for child in node.value]
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    raise yaml.constructor.ConstructorError(None, None, "字段名必须是普通文字", key_node.start_mark)
+                key = key_node.value
+                if key in mapping:
+                    self.duplicates.append((key_node.start_mark.line, key))
+                mapping[key] = value_node.value if value_node.tag == _STR else self.value(value_node)
+            return mapping
+        finally:
+            self._active.discard(id(node))
 
 
 @dataclass(frozen=True)
@@ -140,6 +167,8 @@ def _prescan(text: str) -> tuple[str, list[YamlError]]:
     does not hide every other problem.
     """
     errors: list[YamlError] = []
+    if "\t" not in text and "：" not in text:
+        return text, errors
     lines = text.split("\n")
     for number, typed in enumerate(lines):
         line = typed
@@ -213,9 +242,10 @@ def load(text: str) -> Document:
     """Parse one YAML document; never raises for bad input."""
     mended, errors = _prescan(text)
     loader = _Loader(mended)
+    constructed = _Constructed()
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = constructed.value(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         line = _mark_line(exc, mended)
         # a tab or colon we already reported usually causes this error too
@@ -227,7 +257,7 @@ def load(text: str) -> Document:
         return Document(None, None, errors)
     finally:
         loader.dispose()
-    for line, key in loader.duplicates:
+    for line, key in constructed.duplicates:
         errors.append(YamlError(line, "duplicate-key", f"字段 {key} 重复出现；只保留一个"))
     return Document(data, node, errors)
 
