@@ -49,7 +49,7 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
-class _Loader(_Parser):  # type: ignore[misc, valid-type]
+class _Loader(_Parser):
     """The parser plus the resolver it calls back for every node.
 
     The resolver is the whole of our type rules, so it is written out here
