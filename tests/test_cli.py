@@ -127,3 +127,19 @@ def test_internal_error_has_no_traceback(office: Path, sqmy: Invoke, monkeypatch
     assert result.exit_code == 3
     assert "内部错误" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "--format", "xml"], "--format 的值“xml”无效，应为其中之一：'text', 'json'"),
+        (["validate", "--fromat", "json"], "没有这个选项：--fromat"),
+        (["statu"], "没有这个命令：statu"),
+        (["people", "--role"], "选项 --role 需要一个值"),
+    ],
+)
+def test_usage_errors_in_chinese(office: Path, sqmy: Invoke, args: list[str], message: str) -> None:
+    result = sqmy(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output

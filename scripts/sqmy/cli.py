@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from . import __version__, registry, schema, status, tables, views
 from . import newitem as newitem_mod
 from . import validate as validate_mod
 from .dates import today
-from .errors import EXIT_FINDINGS, EXIT_OK, SqmyError
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SqmyError
 from .findings import ERROR, WARNING, to_json
 from .paths import Repo, find_repo
 
@@ -29,8 +30,47 @@ FORMAT = click.option(
 )
 
 
+# click's own usage messages, in the Chinese our users read (the common ones)
+_USAGE = [
+    (re.compile(r"^No such option:? '?([^'\s]+?)'?\.?(?= |$)"), r"没有这个选项：\1"),
+    (re.compile(r"^No such command:? '?([^'\s]+?)'?\.?(?= |$)"), r"没有这个命令：\1"),
+    (re.compile(r"^Missing argument '(.+)'\."), r"缺少参数 \1"),
+    (re.compile(r"^Missing option '(.+)'\."), r"缺少选项 \1"),
+    (re.compile(r"^Option '(.+)' requires an argument\."), r"选项 \1 需要一个值"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)"), r"多余的参数：\1"),
+    (re.compile(r"^Invalid value for '(.+?)': '(.*)' is not one of (.+)\.$", re.S), r"\1 的值“\2”无效，应为其中之一：\3"),
+    (re.compile(r"^Invalid value for '(.+?)': (.+)$", re.S), r"\1 的值无效：\2"),
+    (re.compile(r" ?Did you mean '?([^'\s]+?)'?\?"), r"；是不是 \1？"),
+    (re.compile(r"\(Possible options: (.+)\)"), r"（可能是：\1）"),
+]
+
+
+def _usage_message(text: str) -> str:
+    for pattern, chinese in _USAGE:
+        text = pattern.sub(chinese, text)
+    return text
+
+
 class _Group(click.Group):
     """Turns every SqmyError into a Chinese message and its exit code; never a traceback."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            click.echo(f"sqmy：用法错误：{_usage_message(exc.format_message())}", err=True)
+            if exc.ctx is not None:
+                click.echo(f"运行 {exc.ctx.command_path} --help 查看用法。", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.Abort:
+            click.echo("sqmy：已取消", err=True)
+            sys.exit(EXIT_FINDINGS)
+        except click.ClickException as exc:
+            click.echo(f"sqmy：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else EXIT_OK)
+        return result
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -302,7 +342,7 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
     for i in d["instructions"]:
         click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}")
     if d["next_stage"] or d["status"] in (status.DRAFT, status.RETURNED):
-        who = "、".join(d["candidates"]) or "（无人担任该角色）"
+        who = "、".join(d["candidate_names"]) or "（无人担任该角色）"
         step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}"}.get(d["status"], d["next_stage"])
         click.echo(f"下一步：{step}；办理人：{who}")
 

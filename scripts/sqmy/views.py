@@ -96,10 +96,10 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
         for t in item.transfers
     ]
     if st.next_stage and not st.waiting_on:
-        role = "初审" if st.next_stage == "初审" else st.next_stage
-        data["candidates"] = [p.id for p in reg.holders(role, today) if p.id not in item.authors]
+        data["candidates"] = [p.id for p in reg.holders(st.next_stage, today) if p.id not in item.authors]
     else:
         data["candidates"] = list(st.waiting_on)
+    data["candidate_names"] = _names(reg, tuple(data["candidates"]))
     return data
 
 

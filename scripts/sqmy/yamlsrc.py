@@ -156,7 +156,7 @@ class Document:
         return line
 
 
-_FULLWIDTH_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*：\s?")
+_FULLWIDTH_COLON = re.compile(r"^(\s*(?:-\s+)?)(\w+)\s*：\s?")  # \w: 标题： as well as title：
 _LEADING_TAB = re.compile(r"^( *)\t[\t ]*")
 
 
