@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import pytest
 
-from sqmy import views
+from sqmy import schema, views
 from sqmy.cli import main
 
-from .conftest import Invoke
+from .conftest import REPO, Invoke
 
 
 def test_every_command_has_chinese_help(sqmy: Invoke) -> None:
@@ -143,3 +143,12 @@ def test_usage_errors_in_chinese(office: Path, sqmy: Invoke, args: list[str], me
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_readme_documents_every_command_and_field() -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    for name in main.commands:
+        assert f"`sqmy {name}" in readme, f"README does not document sqmy {name}"
+    block = readme.split("## 信息格式", 1)[1].split("```markdown", 1)[1].split("---\n", 2)[1]
+    keys = {line.split(":", 1)[0] for line in block.splitlines() if line and not line.startswith(" ")}
+    assert keys == set(schema.ITEM_FIELDS)
