@@ -85,3 +85,12 @@ def test_missing_template_is_reported(office: Path, sqmy: Invoke) -> None:
 @pytest.mark.parametrize(("value", "text"), [("普通", "普通"), ("a: b", "'a: b'"), ("no", "'no'"), (None, "null"), ("#号", "'#号'")])
 def test_yaml_scalar(value: str | None, text: str) -> None:
     assert yaml_scalar(value) == text
+
+
+def test_new_reports_a_write_failure(office: Path, sqmy: Invoke) -> None:
+    blocker = office / "items" / "2026"
+    blocker.write_text("not a folder", "utf-8")  # the year folder cannot be made
+    result = sqmy("new", *FLAGS)
+    assert result.exit_code == 2
+    assert "无法写入 items/2026/" in result.stderr
+    assert blocker.read_text("utf-8") == "not a folder"

@@ -16,6 +16,7 @@ import jinja2
 import yaml
 
 from .errors import SqmyError
+from .fsutil import write_text
 from .paths import Repo
 from .registry import Registry
 
@@ -90,8 +91,9 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date) -> Path:
         )
     except jinja2.TemplateError as exc:
         raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：{exc}") from None
-    year_dir.mkdir(parents=True, exist_ok=True)
     path = year_dir / f"{item_id}.md"
-    with path.open("x", encoding="utf-8") as handle:  # never overwrite
-        handle.write(text)
+    try:
+        write_text(path, text, exclusive=True)
+    except OSError as exc:
+        raise SqmyError(f"无法写入 {repo.display(path)}：{exc.strerror or exc}") from None
     return path
