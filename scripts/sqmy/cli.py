@@ -331,11 +331,16 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
     if d["reviews"]:
         click.echo("")
         rows = [
-            [r["date"], r["stage"], r["by_name"], r["decision"] + (f"（专家：{'、'.join(r['experts'])}）" if r["experts"] else ""),
+            [r["date"], r["stage"], r["by_name"], r["decision"] + (f"（专家：{'、'.join(r['expert_names'])}）" if r["experts"] else ""),
              "导入" if r["imported"] else ("一致" if r["digest_matches"] else "内容已改动"), r["comment"]]
             for r in d["reviews"]
         ]
         click.echo(tables.render(["日期", "环节", "审核人", "意见", "内容摘要", "说明"], rows))
+    if d["routes"]:
+        click.echo(f"转化渠道：{'、'.join(d['routes'])}")
+    if d["journal"]:
+        j = d["journal"]
+        click.echo(f"编发：《{j['title']}》{j['year']}年第{j['issue']}期")
     for t in d["transfers"]:
         fb = t["feedback"]
         state = f"{fb['date']} 反馈：{fb['result']}" if fb else (f"逾期 {t['overdue_days']} 天未反馈" if t["overdue_days"] else "办理中")

@@ -78,12 +78,13 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
     data["reviews"] = [
         {"stage": r.stage, "by": r.by, "by_name": _names(reg, (r.by,))[0], "decision": r.decision,
          "date": r.date.isoformat(), "comment": r.comment, "experts": list(r.experts),
+         "expert_names": _names(reg, r.experts),
          "digest_matches": r.digest == current,
          "imported": item.imported is not None and r.date <= item.imported.date}
         for r in item.reviews
     ]
     data["routes"] = list(item.routes)
-    data["journal"] = {"year": item.journal.year, "issue": item.journal.issue} if item.journal else None
+    data["journal"] = {"title": reg.office.journal_title, "year": item.journal.year, "issue": item.journal.issue} if item.journal else None
     data["adoptions"] = [{"level": a.level, "date": a.date.isoformat(), "ref": a.ref} for a in item.adoptions]
     data["instructions"] = [
         {"level": i.level, "leader": i.leader, "date": i.date.isoformat(), "summary": i.summary, "assigned": list(i.assigned)}
