@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -152,3 +155,25 @@ def test_readme_documents_every_command_and_field() -> None:
     block = readme.split("## 信息格式", 1)[1].split("```markdown", 1)[1].split("---\n", 2)[1]
     keys = {line.split(":", 1)[0] for line in block.splitlines() if line and not line.startswith(" ")}
     assert keys == set(schema.ITEM_FIELDS)
+
+
+def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """`sqmy status | head -1` on an office whose listing outgrows the pipe: no traceback."""
+    root = tmp_path / "office"
+    shutil.copytree(REPO / "units", root / "units")
+    for source in (REPO / "items").rglob("*.md"):
+        text = source.read_text("utf-8")
+        for copy in range(12):  # about 150 KB of listing, more than a pipe holds
+            item_id = f"{source.stem}{copy}"
+            (root / "items" / source.parent.name).mkdir(parents=True, exist_ok=True)
+            (root / "items" / source.parent.name / f"{item_id}.md").write_text(text.replace(source.stem, item_id), "utf-8")
+    with subprocess.Popen([sys.executable, "-m", "sqmy", "status"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away early
+        stderr = proc.stderr.read().decode("utf-8")
+        proc.wait(timeout=60)
+    assert "Traceback" not in stderr
+    assert "内部错误" not in stderr
+    assert proc.returncode == 1

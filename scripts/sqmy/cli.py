@@ -86,6 +86,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("sqmy：已中断", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `sqmy status | head`: the reader has gone, which is fine
+            _silence_stdout()
+            sys.exit(EXIT_FINDINGS)
         except Exception as exc:  # a bug of ours: say so briefly; details on request
             if os.environ.get("SQMY_DEBUG"):
                 traceback.print_exc()
@@ -95,6 +98,15 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(3)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under a test runner)
+        pass
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
