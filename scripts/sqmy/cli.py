@@ -20,7 +20,7 @@ from . import __version__, registry, schema, status, tables, views
 from . import newitem as newitem_mod
 from . import validate as validate_mod
 from .dates import today
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SqmyError
+from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SqmyError
 from .findings import ERROR, WARNING, to_json
 from .paths import Repo, find_repo
 
@@ -97,7 +97,7 @@ class _Group(click.Group):
                 "设置环境变量 SQMY_DEBUG=1 可查看详细信息。",
                 err=True,
             )
-            sys.exit(3)
+            sys.exit(EXIT_INTERNAL)
 
 
 def _silence_stdout() -> None:
