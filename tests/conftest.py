@@ -11,6 +11,8 @@ from click.testing import CliRunner, Result
 
 from sqmy.cli import main
 
+from .gitoffice import Office
+
 SAMPLES = Path(__file__).parent / "samples"
 REPO = Path(__file__).parent.parent
 TODAY = "2026-11-28"
@@ -56,3 +58,16 @@ def sqmy() -> Invoke:
         return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def git_office(office: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
+    """The sample office as a Git repository whose first commit the office made."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # no personal settings leak into tests
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_DATE", f"{TODAY}T12:00:00+08:00")
+    repo = Office(office, monkeypatch)
+    repo.git("init", "-q", "-b", "main")
+    repo.commit_all("li-chu", "导入样本县政协的名册和历史记录")
+    return repo

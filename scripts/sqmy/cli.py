@@ -17,7 +17,9 @@ from typing import Any
 import click
 
 from . import __version__, registry, schema, status, tables, views
+from . import audit as audit_mod
 from . import newitem as newitem_mod
+from . import review as review_mod
 from . import validate as validate_mod
 from .dates import today
 from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SqmyError
@@ -247,6 +249,59 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     click.echo(repo.display(path))
 
 
+# --- review -------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("item_id")
+@click.argument("stage", type=click.Choice(list(schema.STAGES)))
+@click.argument("decision", type=click.Choice(list(schema.DECISIONS)))
+@click.option("--comment", "-m", default="", help="审核说明")
+@click.option("--route", "routes", multiple=True, type=click.Choice(list(schema.ROUTES)), help="审定通过时的转化渠道；可重复")
+@click.option("--expert", "experts", multiple=True, help="初审提请联合复核时的专家编号；可重复")
+@FORMAT
+def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[str, ...], experts: tuple[str, ...], fmt: str) -> None:
+    """记录一次审核，并由审核人单独提交（Git 作者邮箱即审核人在名册中的邮箱）。
+
+    STAGE 为 初审、联合复核、复审、审定；DECISION 为 通过、退回修改、不予上报，初审还可以是 联合复核（须 --expert）。
+    不符合规则时拒绝，并且不写入任何内容（退出码 1）。
+    """
+    repo = _repo()
+    day = today()
+    done = review_mod.record(repo, review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts), day)
+    st = status.derive(done.item, day)
+    if fmt == "json":
+        _json({"commit": done.sha, "item": done.item.id, "entry": done.entry, "status": st.status, "next_stage": st.next_stage})
+        return
+    click.echo(f"已记录：{done.item.id} {stage} {decision}（{done.reviewer.name}），提交 {done.sha[:10]}")
+    click.echo(f"当前状态：{st.status}")
+
+
+@main.command()
+@click.option("--since", metavar="REV", help="只审计 REV 之后的提交（如拉取请求的基准分支 origin/main）")
+@FORMAT
+def audit(since: str | None, fmt: str) -> None:
+    """审计审核记录：逐个提交核对审核人、角色、顺序、职责分离、摘要值、只可追加、签名和办理记录（DESIGN §5）。
+
+    发现违规时退出码为 1；--format json 输出 [{item, commit, rule, message}]。
+    """
+    repo = _repo()
+    report = audit_mod.audit(repo, since)
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        for v in report.violations:
+            click.echo(f"{v.item} {v.commit[:10]} [{v.rule}] {v.message}")
+        scope = f"{since} 之后的" if since else "全部"
+        click.echo(
+            f"审计了{scope} {report.commits} 个提交、{report.changes} 处信息修改：核对审核记录 {report.reviews} 条"
+            + (f"、签名 {report.signatures} 个" if report.signatures else "")
+            + f"；历史导入记录 {report.imported} 条（确认来源，不视为已验证的签署）。"
+        )
+        click.echo(f"发现 {len(report.violations)} 处违规。" if report.violations else "未发现违规。")
+    sys.exit(EXIT_FINDINGS if report.violations else EXIT_OK)
+
+
 # --- people and units ---------------------------------------------------------
 
 
@@ -304,8 +359,9 @@ def _parse_date(value: str, option: str) -> dt.date:
 @click.argument("item_id", required=False)
 @click.option("--summary", is_flag=True, help="只输出各状态的条数")
 @click.option("--overdue", is_flag=True, help="只列出逾期未反馈的转办")
+@click.option("--for", "for_person", metavar="P", help="只列出等 P（人员编号）办理的信息：待其审核、待其复核、待其修改")
 @FORMAT
-def status_cmd(item_id: str | None, summary: bool, overdue: bool, fmt: str) -> None:
+def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: str | None, fmt: str) -> None:
     """每条信息的状态（由审核记录和办理结果推算，不手工填写）。
 
     给出 ITEM_ID 时显示该条信息的审核链和下一步由谁办理。
@@ -319,6 +375,9 @@ def status_cmd(item_id: str | None, summary: bool, overdue: bool, fmt: str) -> N
         return
     if overdue:
         _show_overdue(views.overdue(reg, loaded.items, day), fmt, day)
+        return
+    if for_person:
+        _show_waiting(views.waiting_for(reg, loaded.items, for_person, day), reg.people[for_person].name, fmt, day)
         return
     rows = views.statuses(reg, loaded.items, day)
     counts = views.summary(rows)
@@ -344,7 +403,7 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
         click.echo("")
         rows = [
             [r["date"], r["stage"], r["by_name"], r["decision"] + (f"（专家：{'、'.join(r['expert_names'])}）" if r["experts"] else ""),
-             "导入" if r["imported"] else ("一致" if r["digest_matches"] else "内容已改动"), r["comment"]]
+             ("一致（导入）" if r["imported"] else "一致") if r["digest_matches"] else "内容已改动", r["comment"]]
             for r in d["reviews"]
         ]
         click.echo(tables.render(["日期", "环节", "审核人", "意见", "内容摘要", "说明"], rows))
@@ -365,6 +424,18 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
         who = "、".join(d["candidate_names"]) or "（无人担任该角色）"
         step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}"}.get(d["status"], d["next_stage"])
         click.echo(f"下一步：{step}；办理人：{who}")
+
+
+def _show_waiting(rows: list[dict[str, Any]], name: str, fmt: str, day: dt.date) -> None:
+    if fmt == "json":
+        _json(rows)
+        return
+    if not rows:
+        click.echo(f"截至 {day}，没有等{name}办理的信息。")
+        return
+    body = [[r["id"], r["action"], r["days"], "、".join(r["author_names"]), r["title"]] for r in rows]
+    click.echo(tables.render(["编号", "待办", "已等天数", "反映人", "标题"], body))
+    click.echo(f"截至 {day}，共 {len(rows)} 条信息等{name}办理。")
 
 
 def _show_overdue(rows: list[dict[str, Any]], fmt: str, day: dt.date) -> None:

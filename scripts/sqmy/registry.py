@@ -85,6 +85,10 @@ class Office:
     body_max_chars: int
     require_signatures: bool
     repository_url: str | None
+    imported_until: dt.date | None = None
+    bridge_name: str = "sqmy-bridge"
+    bridge_email: str | None = None
+    bridge_ssh_key: str | None = None
 
 
 _FALLBACK_OFFICE = Office("", "", "", "社情民意信息", "", None, {}, 30, 1500, False, None)
@@ -251,6 +255,10 @@ def _office(d: dict[str, Any]) -> Office:
         transfer_due_days=rules["transfer_due_days"], body_max_chars=rules["body_max_chars"],
         require_signatures=bool(rules.get("require_signatures", False)),
         repository_url=d.get("repository_url"),
+        imported_until=_date(rules.get("imported_until")),
+        bridge_name=(d.get("bridge") or {}).get("name") or "sqmy-bridge",
+        bridge_email=(d.get("bridge") or {}).get("email"),
+        bridge_ssh_key=(d.get("bridge") or {}).get("ssh_key"),
     )
 
 

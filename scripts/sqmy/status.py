@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from . import chain
 from .items import Item
 from .schema import CHAIN_STAGES
 
@@ -50,37 +51,19 @@ class Status:
 def derive(item: Item, today: dt.date) -> Status:
     if item.submitted is None:
         return Status(DRAFT, (DRAFT,), None, item.authors)
-
-    passed: set[str] = set()
-    pending_experts: list[str] = []
-    returned: tuple[str, str] | None = None  # (stage, digest of the returned text)
-    for review in item.reviews:
-        if review.decision == REJECTED:
-            return Status(REJECTED, (REJECTED,), None, ())
-        if review.stage == "联合复核":
-            if review.by in pending_experts:
-                pending_experts.remove(review.by)
-            continue
-        if review.decision == "联合复核":
-            pending_experts = list(review.experts)
-            returned = None
-        elif review.decision == "通过":
-            passed.add(review.stage)
-            returned = None
-        elif review.decision == RETURNED:
-            returned = (review.stage, review.digest)
-
-    next_stage = next((s for s in CHAIN_STAGES if s not in passed), None)
-    if pending_experts:
-        return Status(EXPERT_REVIEW, (EXPERT_REVIEW,), "联合复核", tuple(pending_experts))
-    if returned is not None:
-        stage, digest = returned
-        if digest == item.digest:  # not revised since it was returned
-            return Status(RETURNED, (RETURNED,), stage, item.authors)
-        return Status(waiting(stage), (waiting(stage),), stage, ())
-    if next_stage is not None:
-        return Status(waiting(next_stage), (waiting(next_stage),), next_stage, ())
-    return _after_approval(item, today)
+    st = chain.state(chain.Entry(r.stage, r.by, r.decision, r.digest, r.experts) for r in item.reviews)
+    if st.rejected:
+        return Status(REJECTED, (REJECTED,), None, ())
+    if st.approved:
+        return _after_approval(item, today)
+    if st.pending_experts:
+        return Status(EXPERT_REVIEW, (EXPERT_REVIEW,), chain.EXPERT_STAGE, st.pending_experts)
+    digest = item.digest
+    if st.returned is not None and st.returned[1] == digest:  # not revised since it was returned
+        return Status(RETURNED, (RETURNED,), st.returned[0], item.authors)
+    stage = st.next_stage(digest)
+    assert stage is not None  # all chain stages passed means approved
+    return Status(waiting(stage), (waiting(stage),), stage, ())
 
 
 def _after_approval(item: Item, today: dt.date) -> Status:

@@ -6,10 +6,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from .chain import ROLE_OF_STAGE
 from .errors import EXIT_FINDINGS, SqmyError
 from .items import Item
 from .registry import Registry
-from .status import ALL, Status, derive
+from .schema import CHAIN_STAGES
+from .status import ALL, DRAFT, EXPERT_REVIEW, RETURNED, Status, derive, waiting
 
 
 def people(reg: Registry, day: dt.date, role: str | None = None, contact: bool = False) -> list[dict[str, Any]]:
@@ -102,6 +104,36 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
         data["candidates"] = list(st.waiting_on)
     data["candidate_names"] = _names(reg, tuple(data["candidates"]))
     return data
+
+
+def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date) -> list[dict[str, Any]]:
+    """What `person_id` must act on today: reviews of their stage, expert opinions, their own drafts and returns."""
+    person = reg.people.get(person_id)
+    if person is None:
+        raise SqmyError(f"“{person_id}”不在人员名册中")
+    rows = []
+    for item in items:
+        st = derive(item, today)
+        signed = {r.by: r.stage for r in item.reviews}
+        action = None
+        if st.status == DRAFT and person.id in item.authors:
+            action = "完成并报送"
+        elif st.status == RETURNED and person.id in item.authors:
+            action = f"按{st.next_stage}意见修改"
+        elif st.status == EXPERT_REVIEW and person.id in st.waiting_on:
+            action = "给出联合复核意见"
+        elif st.next_stage in CHAIN_STAGES and st.status == waiting(st.next_stage):
+            stage = st.next_stage
+            if (person.has_role(ROLE_OF_STAGE[stage], today) and person.id not in item.authors
+                    and signed.get(person.id, stage) == stage):
+                action = stage
+        if action is None:
+            continue
+        since = max([r.date for r in item.reviews] + ([item.submitted] if item.submitted else []), default=today)
+        row = item_status(reg, item, st)
+        row |= {"action": action, "since": since.isoformat(), "days": (today - since).days}
+        rows.append(row)
+    return sorted(rows, key=lambda r: (-r["days"], r["id"]))
 
 
 def overdue(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:

@@ -1,0 +1,182 @@
+"""`sqmy review`: one review, appended to the item and committed alone by the reviewer.
+
+Everything is checked before anything is written; a failed commit puts the
+file back as it was.  The commit carries trailers naming item, stage,
+decision, reviewer and digest, which is how the audit recognises a review
+made by the tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import chain, schema
+from . import registry as registry_mod
+from .errors import EXIT_FINDINGS, SqmyError
+from .frontmatter import FrontMatter
+from .fsutil import write_text
+from .gitio import Git
+from .items import Item
+from .paths import Repo
+from .registry import Person, Registry
+from .validate import Context, check_item
+
+OUTCOME_KEYS = ("routes", "journal", "adoptions", "instructions", "transfers")
+
+
+@dataclass(frozen=True)
+class Request:
+    item_id: str
+    stage: str
+    decision: str
+    comment: str = ""
+    routes: tuple[str, ...] = ()
+    experts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    sha: str
+    item: Item
+    reviewer: Person
+    entry: dict[str, object]
+
+
+class Refused(SqmyError):
+    """The review is not allowed; nothing was written."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message, EXIT_FINDINGS)
+        self.rule = rule
+
+
+def item_path(repo: Repo, item_id: str) -> Path:
+    if not (len(item_id) > 4 and item_id[:4].isdigit()):
+        raise Refused("unknown-item", f"编号“{item_id}”格式不对：应以四位年份开头")
+    return repo.items_dir / item_id[:4] / f"{item_id}.md"
+
+
+def load_item(repo: Repo, reg: Registry, item_id: str, today: dt.date) -> Item:
+    path = item_path(repo, item_id)
+    if not path.is_file():
+        raise Refused("unknown-item", f"找不到信息 {item_id}（应在 {repo.display(path)}）")
+    item, findings = check_item(Context(repo, reg, today), path)
+    if item is None:
+        first = next(f for f in findings if f.severity == "error")
+        raise Refused("invalid-item", f"信息 {item_id} 有错误，请先修正：{first.text()}")
+    return item
+
+
+def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.date) -> None:
+    if req.stage not in schema.STAGES:
+        raise Refused("review-shape", f"审核环节应为：{'、'.join(schema.STAGES)}")
+    if req.decision not in schema.DECISIONS:
+        raise Refused("review-shape", f"审核意见应为：{'、'.join(schema.DECISIONS)}")
+    role = chain.ROLE_OF_STAGE[req.stage]
+    if not person.has_role(role, today):
+        raise Refused("role", f"{person.name}（{person.id}）在 {today} 没有“{role}”角色，不能进行{req.stage}")
+    if item.submitted is None:
+        raise Refused("order", "这是草稿（没有报送日期），报送后才能审核")
+    entry = chain.Entry(req.stage, person.id, req.decision, item.digest, req.experts)
+    state = chain.state(chain.Entry(r.stage, r.by, r.decision, r.digest, r.experts) for r in item.reviews)
+    why = chain.refusal(state, entry, item.authors, item.digest)
+    if why:
+        raise Refused(*why)
+    if req.decision == chain.EXPERT_STAGE:
+        for expert_id in req.experts:
+            expert = reg.people.get(expert_id)
+            if expert is None:
+                raise Refused("unknown-person", f"专家“{expert_id}”不在人员名册中")
+            if not expert.has_role("专家", today):
+                raise Refused("role", f"{expert.name}（{expert_id}）在 {today} 没有“专家”角色")
+            if expert_id in item.authors or expert_id == person.id:
+                raise Refused("self-review", f"{expert.name} 是反映人或初审人，不能参加联合复核")
+    elif req.experts:
+        raise Refused("review-shape", "只有初审提请联合复核时才指定专家（--expert）")
+    approving = req.stage == "审定" and req.decision == "通过"
+    if approving and not req.routes:
+        raise Refused("routes", f"审定通过时须选择转化渠道（--route）：{'、'.join(schema.ROUTES)}")
+    if req.routes and not approving:
+        raise Refused("routes", "只有审定通过时才选择转化渠道（--route）")
+    for route in req.routes:
+        if route not in schema.ROUTES:
+            raise Refused("routes", f"转化渠道“{route}”无效，应为：{'、'.join(schema.ROUTES)}")
+
+
+def commit_env(today: dt.date) -> dict[str, str]:
+    """Commit dates that agree with a pinned SQMY_TODAY (tests, reports dated by hand)."""
+    if not os.environ.get("SQMY_TODAY"):
+        return {}
+    stamp = f"{today.isoformat()}T12:00:00+08:00"
+    return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
+
+def message(item: Item, req: Request, person: Person, digest: str, forge: str | None = None) -> str:
+    lines = [f"{req.stage} {req.decision}：{item.title}", ""]
+    if req.comment:
+        lines += [req.comment, ""]
+    lines += [
+        f"Review-Item: {item.id}",
+        f"Review-Stage: {req.stage}",
+        f"Review-Decision: {req.decision}",
+        f"Review-By: {person.id}",
+        f"Review-Digest: {digest}",
+    ]
+    if forge:
+        lines.append(f"Review-Forge: {forge}")
+    return "\n".join(lines) + "\n"
+
+
+def record(
+    repo: Repo, req: Request, today: dt.date, *, reviewer_email: str | None = None, forge: str | None = None
+) -> Recorded:
+    """Check, append and commit one review.
+
+    `reviewer_email` and `forge` are for the forge bridge, which commits on a
+    reviewer's behalf (the reviewer as author) and names the forge review.
+    """
+    git = Git(repo.root)
+    reg, reg_findings = registry_mod.load(repo)
+    if any(f.severity == "error" for f in reg_findings):
+        raise Refused("registry", f"名册有错误，请先修正：{reg_findings[0].text()}")
+    email = reviewer_email or git.author_email()
+    person = reg.person_by_email(email)
+    if person is None:
+        raise Refused("unknown-person", f"邮箱 {email or '（未设置）'} 不在人员名册中：请用名册登记的邮箱设置 git config user.email")
+    item = load_item(repo, reg, req.item_id, today)
+    _check(reg, item, person, req, today)
+    rel = item.path
+    if git.dirty(rel):
+        raise Refused("dirty", f"{rel} 有未提交的修改：请先提交或撤销，再进行审核")
+
+    digest = item.digest
+    entry: dict[str, object] = {
+        "stage": req.stage, "by": person.id, "decision": req.decision, "date": today.isoformat(), "digest": digest,
+    }
+    if req.experts:
+        entry["experts"] = list(req.experts)
+    if req.comment:
+        entry["comment"] = req.comment
+    path = repo.root / rel
+    original = path.read_text("utf-8")
+    fm = FrontMatter(original)
+    fm.append("reviews", entry, before=OUTCOME_KEYS)
+    if req.routes:
+        fm.set("routes", list(req.routes), after=["reviews"])
+    write_text(path, fm.text())
+    try:
+        updated = load_item(repo, reg, req.item_id, today)
+        if len(updated.reviews) != len(item.reviews) + 1 or updated.digest != digest:
+            raise SqmyError("追加审核记录后文件内容不一致")  # pragma: no cover - a defect guard
+        env = commit_env(today)
+        if reviewer_email:
+            env |= {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email}
+        sha = git.commit_paths([rel], message(item, req, person, digest, forge), sign=reg.office.require_signatures, env=env)
+    except BaseException:
+        write_text(path, original)
+        git.unstage(rel)
+        raise
+    return Recorded(sha, updated, person, entry)

@@ -1,0 +1,308 @@
+"""sqmy audit catches each way the review trail can be broken (DESIGN §5)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sqmy.cli import main
+from sqmy.frontmatter import FrontMatter
+
+from .conftest import TODAY
+from .gitoffice import PEOPLE, Office
+
+
+def entry(o: Office, item: str, stage: str, by: str, decision: str = "通过", **extra: object) -> dict[str, object]:
+    return {"stage": stage, "by": by, "decision": decision, "date": TODAY, "digest": o.digest(item), **extra}
+
+
+def rules(found: list[dict[str, str]]) -> set[str]:
+    return {v["rule"] for v in found}
+
+
+def approved(o: Office) -> str:
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
+    assert o.review("chen-shen", item, "审定", "通过", "--route", "转办").exit_code == 0
+    return item
+
+
+def test_clean_history_audits_clean(git_office: Office) -> None:
+    approved(git_office)
+    assert git_office.audit() == []
+    text = git_office.sqmy("li-chu", "audit").stdout
+    assert "核对审核记录 3 条" in text
+    assert "历史导入记录" in text
+
+
+def test_review_typed_by_hand(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    sha = o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), trailers=False)
+    found = o.audit()
+    assert found == [{"item": item, "commit": sha, "rule": "review-not-by-tool", "message": found[0]["message"]}]
+    assert "视为手工填写" in found[0]["message"]
+
+
+def test_review_entry_by_someone_else(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("zhang-wei", item, entry(o, item, "初审", "li-chu"))  # the author writes the reviewer's name
+    assert "review-author" in rules(o.audit())
+
+
+def test_reviewer_without_the_role(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("sun-zhuan", item, entry(o, item, "初审", "sun-zhuan"))
+    found = o.audit()
+    assert rules(found) == {"role"}
+    assert "没有“初审”角色" in found[0]["message"]
+
+
+def test_reviewer_whose_role_had_ended(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    o.forge_review("wang-fu", item, entry(o, item, "复审", "wang-fu"))  # 复审 until 2025-06-30
+    found = o.audit()
+    assert rules(found) == {"role"}
+    assert "2026-11-28 没有“复审”角色" in found[0]["message"]
+
+
+def test_skipped_stage(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("zhao-fu", item, entry(o, item, "复审", "zhao-fu"))
+    found = o.audit()
+    assert rules(found) == {"order"}
+    assert "“初审”尚未通过" in found[0]["message"]
+
+
+def test_self_review(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item("zhao-fu", "关于规范停车的建议")
+    o.forge_review("zhao-fu", item, entry(o, item, "初审", "zhao-fu"))
+    assert rules(o.audit()) == {"self-review"}
+
+
+def test_one_person_signing_two_stages(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    assert o.review("zhao-fu", item, "初审", "通过").exit_code == 0
+    o.forge_review("zhao-fu", item, entry(o, item, "复审", "zhao-fu"))
+    assert rules(o.audit()) == {"two-stages"}
+
+
+def test_wrong_digest_and_date(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    bad = entry(o, item, "初审", "li-chu") | {"digest": "sha256:" + "0" * 64, "date": "2026-01-05"}
+    o.forge_review("li-chu", item, bad)
+    assert rules(o.audit()) == {"digest", "review-date"}
+
+
+def test_review_commit_with_other_files(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), extra_files=True)
+    assert rules(o.audit()) == {"review-commit-mixed"}
+
+
+def test_text_changed_after_approval(git_office: Office) -> None:
+    o = git_office
+    item = approved(o)
+    path = o.path(item)
+    path.write_text(path.read_text("utf-8").replace("增设停车位", "增设立体停车位"), "utf-8")
+    sha = o.commit_all("li-chu", "改一个词")
+    found = o.audit()
+    assert [(v["commit"], v["rule"]) for v in found] == [(sha, "changed-after-approval")]
+
+
+def test_other_fields_changed_after_approval(git_office: Office) -> None:
+    o = git_office
+    item = approved(o)
+    path = o.path(item)
+    path.write_text(path.read_text("utf-8").replace("category: 社区管理", "category: 养老服务"), "utf-8")
+    o.commit_all("li-chu", "改类别")
+    found = o.audit()
+    assert rules(found) == {"changed-after-approval"}
+    assert "category" in found[0]["message"]
+
+
+@pytest.mark.parametrize("how", ["edit", "delete"])
+def test_past_review_edited_or_deleted(git_office: Office, how: str) -> None:
+    o = git_office
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过", "-m", "同意").exit_code == 0
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
+    path = o.path(item)
+    lines = path.read_text("utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if "stage: 初审" in line)
+    if how == "edit":
+        lines[first] = lines[first].replace("同意", "同意报送")
+    else:
+        del lines[first]
+    path.write_text("\n".join(lines), "utf-8")
+    sha = o.commit_all("li-chu", "整理审核记录")
+    assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "review-edited")]
+
+
+def test_outcome_recorded_by_non_office_person(git_office: Office) -> None:
+    o = git_office
+    item = approved(o)
+    path = o.path(item)
+    fm = FrontMatter(path.read_text("utf-8"))
+    fm.set("journal", {"year": 2026, "issue": 5}, after=["routes"])
+    path.write_text(fm.text(), "utf-8")
+    sha = o.commit_all("zhang-wei", "编入第5期")
+    found = o.audit()
+    assert [(v["commit"], v["rule"]) for v in found] == [(sha, "outcome-not-office")]
+    # the same record by the office is fine
+    o.git("reset", "-q", "--hard", "HEAD~1")
+    path.write_text(fm.text(), "utf-8")
+    o.commit_all("li-chu", "编入第5期")
+    assert o.audit() == []
+
+
+def test_squash_merge_loses_the_reviewers(git_office: Office) -> None:
+    o = git_office
+    o.git("checkout", "-q", "-b", "item/x")
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
+    o.git("checkout", "-q", "main")
+    with o.acting("li-chu"):
+        o.git("merge", "-q", "--squash", "item/x")
+        o.git("commit", "-q", "-m", "squash")
+    o.git("branch", "-q", "-D", "item/x")
+    assert rules(o.audit()) == {"review-not-by-tool"}  # the item arrives with reviews nobody committed
+
+
+def test_imported_history_rules(git_office: Office) -> None:
+    o = git_office
+    source = o.path("2025-0506-zhangwei-1")
+    copy = source.with_name("2025-0507-zhangwei-1.md")
+    copy.write_text(source.read_text("utf-8").replace("2025-0506-zhangwei-1", "2025-0507-zhangwei-1"), "utf-8")
+    o.commit_all("zhang-wei", "补录历史")  # not the office
+    assert rules(o.audit()) == {"import-not-office"}
+    o.git("reset", "-q", "--hard", "HEAD~1")
+    late = source.read_text("utf-8").replace("2025-0506-zhangwei-1", "2025-0507-zhangwei-1").replace("date: 2025-12-31", "date: 2025-06-01")
+    copy.write_text(late, "utf-8")
+    o.commit_all("li-chu", "补录历史")
+    found = o.audit()
+    assert rules(found) == {"import-after-date"}  # the feedback of 2025-06-10 is later than the import date
+    o.git("reset", "-q", "--hard", "HEAD~1")
+    # an imported marker cannot be added to an item that exists
+    item = o.new_item()
+    path = o.path(item)
+    path.write_text(path.read_text("utf-8").replace("audience: 内部", "audience: 内部\nimported: {date: 2025-12-01}"), "utf-8")
+    o.commit_all("li-chu", "标为导入")
+    assert rules(o.audit()) == {"imported-changed"}
+
+
+def test_merge_that_edits_an_item(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.git("checkout", "-q", "-b", "side")
+    (o.root / "notes.txt").write_text("旁注\n", "utf-8")
+    o.commit_all("li-chu", "旁注")
+    o.git("checkout", "-q", "main")
+    with o.acting("li-chu"):
+        o.git("merge", "-q", "--no-ff", "--no-commit", "side")
+        path = o.path(item)
+        path.write_text(path.read_text("utf-8") + "\n合并时加的一句。\n", "utf-8")
+        o.git("add", "-A")
+        o.git("commit", "-q", "-m", "merge")
+    assert rules(o.audit()) == {"merge-edit"}
+
+
+def test_audit_since_sees_only_the_new_commits(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), trailers=False)  # an old problem on main
+    base = o.git("rev-parse", "HEAD").strip()
+    o.git("checkout", "-q", "-b", "pr")
+    second = o.new_item("zhang-wei", "关于增设充电桩的建议")
+    assert o.review("li-chu", second, "初审", "通过").exit_code == 0
+    assert o.audit("--since", base) == []
+    assert rules(o.audit()) == {"review-not-by-tool"}
+    text = o.sqmy("li-chu", "audit", "--since", base).stdout
+    assert f"审计了{base} 之后的 2 个提交" in text
+
+
+def test_audit_outside_git_is_a_clear_error(office: Path) -> None:
+    result = CliRunner().invoke(main, ["audit"])
+    assert result.exit_code == 2
+    assert "不是 Git 仓库" in result.stderr
+
+
+# --- signing -------------------------------------------------------------------
+
+
+def keypair(tmp: Path, person: str) -> tuple[Path, str]:
+    key = tmp / f"{person}.key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f", str(key)], check=True)
+    return key, key.with_suffix(".key.pub").read_text().strip()
+
+
+@pytest.fixture
+def signing_office(git_office: Office, tmp_path: Path) -> tuple[Office, dict[str, Path]]:
+    o = git_office
+    keys = {}
+    people = o.root / "units" / "people.yml"
+    text = people.read_text("utf-8")
+    for person in ("li-chu", "zhao-fu", "chen-shen"):
+        key, public = keypair(tmp_path, person)
+        keys[person] = key
+        email = PEOPLE[person][1]
+        text = text.replace(f"  email: {email}\n", f"  email: {email}\n  ssh_key: {public}\n")
+    people.write_text(text, "utf-8")
+    office_yml = o.root / "units" / "office.yml"
+    office_yml.write_text(office_yml.read_text("utf-8").replace("require_signatures: false", "require_signatures: true"), "utf-8")
+    o.git("config", "gpg.format", "ssh")
+    o.commit_all("li-chu", "启用审核签名")
+    return o, keys
+
+
+def test_signed_reviews_audit_clean(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    o, keys = signing_office
+    item = o.new_item()
+    for person, stage, extra in (("li-chu", "初审", ()), ("zhao-fu", "复审", ()), ("chen-shen", "审定", ("--route", "直报"))):
+        o.git("config", "user.signingkey", str(keys[person]))
+        assert o.review(person, item, stage, "通过", *extra).exit_code == 0
+    assert o.audit() == []
+    assert "签名 3 个" in o.sqmy("li-chu", "audit").stdout
+
+
+def test_unsigned_review_when_signing_is_required(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    o, _ = signing_office
+    item = o.new_item()
+    sha = o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"))
+    assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "unsigned")]
+
+
+def test_review_signed_with_another_persons_key(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    o, keys = signing_office
+    item = o.new_item()
+    o.git("config", "user.signingkey", str(keys["zhao-fu"]))  # li-chu signs with zhao-fu's registered key
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    found = o.audit()
+    assert rules(found) == {"wrong-signer"}
+    assert "不是审核人 李初" in found[0]["message"]
+
+
+def test_two_reviews_in_one_commit(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    path = o.path(item)
+    fm = FrontMatter(path.read_text("utf-8"))
+    fm.append("reviews", entry(o, item, "初审", "li-chu"))
+    fm.append("reviews", entry(o, item, "复审", "zhao-fu"))
+    path.write_text(fm.text(), "utf-8")
+    o.commit_all("li-chu", "补记两条审核")
+    assert {"review-batch", "review-not-by-tool"} <= rules(o.audit())
