@@ -282,9 +282,9 @@ def _dated_records(data: Mapping[str, Any]) -> Iterator[tuple[str, dt.date]]:
                 yield "反馈记录", day
 
 
-def allowed_signers(reg: Registry) -> str:
+def allowed_signers(reg: Registry, header: str = "# allowed signers for git, from units/people.yml") -> str:
     """Git's allowed-signers file from the registry: one line per registered SSH key."""
-    lines = ["# 由 sqmy 根据 units/people.yml 生成，请勿手工修改（sqmy generate）"]
+    lines = [header]
     for person in reg.people.values():
         if person.ssh_key:
             lines.append(f'{person.email} namespaces="git" {person.ssh_key}')

@@ -18,6 +18,8 @@ import click
 
 from . import __version__, registry, schema, status, tables, views
 from . import audit as audit_mod
+from . import bridge as bridge_mod
+from . import generate as generate_mod
 from . import newitem as newitem_mod
 from . import review as review_mod
 from . import validate as validate_mod
@@ -300,6 +302,49 @@ def audit(since: str | None, fmt: str) -> None:
         )
         click.echo(f"发现 {len(report.violations)} 处违规。" if report.violations else "未发现违规。")
     sys.exit(EXIT_FINDINGS if report.violations else EXIT_OK)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="只检查生成的文件是否与名册一致（不一致时退出码 1），不写入")
+def generate(check: bool) -> None:
+    """根据名册生成 .github/CODEOWNERS 和 .github/allowed_signers（审核签名用的公钥清单）。"""
+    repo = _repo()
+    reg, found = registry.load(repo)
+    if any(f.severity == ERROR for f in found):
+        raise SqmyError(f"名册有错误，请先修正：{found[0].text()}", EXIT_FINDINGS)
+    wanted = generate_mod.files(repo, reg, today())
+    if check:
+        old = generate_mod.stale(wanted)
+        for g in old:
+            click.echo(f"{repo.display(g.path)} 与名册不一致：请运行 sqmy generate 并提交")
+        if not old:
+            click.echo("生成的文件与名册一致。")
+        sys.exit(EXIT_FINDINGS if old else EXIT_OK)
+    changed = generate_mod.write(wanted)
+    for g in changed:
+        click.echo(f"已更新 {repo.display(g.path)}")
+    if not changed:
+        click.echo("生成的文件已是最新。")
+
+
+@main.group()
+def bridge() -> None:
+    """论坛审核桥接：把论坛上的审核（批准、要求修改、斜杠命令）变成审核提交。"""
+
+
+@bridge.command("github")
+@click.option("--event", "event_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="事件文件（GITHUB_EVENT_PATH）")
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="事件名称（默认取 GITHUB_EVENT_NAME）：pull_request_review 或 issue_comment")
+@click.option("--pull-request", "pull_path", type=click.Path(dir_okay=False, path_type=Path), help="评论事件所在拉取请求的 JSON（GitHub API）")
+def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | None) -> None:
+    """把 GitHub 的 pull_request_review 或 issue_comment 事件变成当前分支上的审核提交，输出要回复在拉取请求上的文字。
+
+    退出码：0 已记录，1 拒绝（账号未登记、没有角色、顺序不对……），2 不是审核事件或事件有误。
+    """
+    repo = _repo()
+    outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path)
+    click.echo(outcome.reply)
+    sys.exit(outcome.code)
 
 
 # --- people and units ---------------------------------------------------------
