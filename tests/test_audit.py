@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sqmy import audit as audit_mod
 from sqmy.cli import main
 from sqmy.frontmatter import FrontMatter
+from sqmy.paths import Repo
 
 from .conftest import TODAY
 from .gitoffice import PEOPLE, Office
@@ -306,3 +308,17 @@ def test_two_reviews_in_one_commit(git_office: Office) -> None:
     path.write_text(fm.text(), "utf-8")
     o.commit_all("li-chu", "补记两条审核")
     assert {"review-batch", "review-not-by-tool"} <= rules(o.audit())
+
+
+def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    o = git_office
+    approved(o)
+    item = o.new_item("zhang-wei", "关于增设充电桩的建议")
+    o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), trailers=False)
+    serial = audit_mod.audit(Repo(o.root))
+    monkeypatch.setattr(audit_mod, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setenv("SQMY_JOBS", "2")
+    parallel = audit_mod.audit(Repo(o.root))
+    assert parallel.violations == serial.violations
+    assert [v.rule for v in parallel.violations] == ["review-not-by-tool"]
+    assert (parallel.changes, parallel.reviews, parallel.commits) == (serial.changes, serial.reviews, serial.commits)

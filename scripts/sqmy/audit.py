@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,8 @@ class Report:
     reviews: int = 0  # review entries verified
     imported: int = 0  # records recognised as imported history, not verified
     signatures: int = 0  # review commits whose signature was verified
+    # review commit -> (item, reviewer, made by the forge bridge, signed)
+    review_commits: dict[str, tuple[str, str, bool, bool]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps([asdict(v) for v in self.violations], ensure_ascii=False, indent=2)
@@ -107,7 +112,6 @@ class _Auditor:
         self.reg = reg
         self.report = report
         self._versions: dict[str, Version] = {}
-        self.review_commits: dict[str, str] = {}  # sha -> reviewer id, for signature checks
         self.imported_until = reg.office.imported_until
 
     def version(self, sha: str) -> Version | None:
@@ -126,18 +130,16 @@ class _Auditor:
         person = self.reg.person_by_email(email)
         return person is not None and person.has_role("办公室", day)
 
-    # --- one commit --------------------------------------------------------------
+    # --- one change --------------------------------------------------------------
 
-    def commit(self, c: Commit) -> None:
-        self.report.commits += 1
-        item_changes = [ch for ch in c.changes if ch.path.startswith(ITEMS) and ch.path.endswith(".md")]
-        if c.is_merge:
-            for ch in item_changes:  # a merge that differs from every parent wrote something itself
-                self.flag(_item_id(ch.path), c, "merge-edit", "合并提交修改了信息内容：信息只能在自己的提交中修改，合并时不应改动")
+    def task(self, t: Task) -> None:
+        item = _item_id(t.path)
+        if t.merge_parent:  # a merge brings the branch's version, and writes nothing itself
+            if t.new != self.git.object_id(f"{t.merge_parent}:{t.path}"):
+                self.flag(item, t.commit, "merge-edit", "合并提交修改了信息内容：信息只能在自己的提交中修改，合并时不应改动")
             return
-        for ch in item_changes:
-            self.report.changes += 1
-            self.change(c, ch.path, self.version(ch.old), self.version(ch.new), len(c.changes))
+        self.report.changes += 1
+        self.change(t.commit, t.path, self.version(t.old), self.version(t.new), t.files)
 
     def change(self, c: Commit, path: str, old: Version | None, new: Version | None, files_in_commit: int) -> None:
         item = _item_id(path)
@@ -233,34 +235,9 @@ class _Auditor:
         why = chain.refusal(state, entry, new.authors, new.digest)
         if why:
             self.flag(item, c, why[0], why[1])
-        if c.trailers.get("Review-Forge"):
-            self.review_commits[c.sha] = "forge:" + person.id
-        else:
-            self.review_commits[c.sha] = person.id
-
-    # --- signatures ---------------------------------------------------------------
-
-    def check_signatures(self, items_of: Mapping[str, str]) -> None:
-        if not self.review_commits:
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            signers = Path(tmp) / "allowed_signers"
-            signers.write_text(allowed_signers(self.reg), "utf-8")
-            found = self.git.signatures(self.review_commits, signers)
-        bridge = self.reg.office.bridge_email
-        for sha, who in self.review_commits.items():
-            sig = found.get(sha)
-            item = items_of.get(sha, "")
-            self.report.signatures += 1
-            forge = who.startswith("forge:")
-            person = self.reg.people[who.removeprefix("forge:")]
-            if sig is None or sig.status == "N":
-                self.flag(item, sha, "unsigned", "办公室要求审核提交签名，这次审核提交没有签名")
-            elif sig.status not in ("G", "U"):
-                self.flag(item, sha, "bad-signature", f"签名无效（{sig.status}）：不是名册中登记的密钥，或提交在签名后被改动")
-            elif sig.signer.lower() != person.email.lower() and not (forge and bridge and sig.signer.lower() == bridge.lower()):
-                self.flag(item, sha, "wrong-signer", f"签名者是 {sig.signer}，不是审核人 {person.name}（{person.email}）")
-
+        raw = self.git.blob(c.sha)  # the commit object: is it signed at all?
+        signed = b"\ngpgsig " in raw.split(b"\n\n", 1)[0]
+        self.report.review_commits[c.sha] = (item, person.id, bool(c.trailers.get("Review-Forge")), signed)
 
 def _approves(appended: list[Mapping[str, Any]]) -> bool:
     return any(r.get("stage") == "审定" and r.get("decision") == "通过" for r in appended)
@@ -293,22 +270,94 @@ def allowed_signers(reg: Registry, header: str = "# allowed signers for git, fro
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class Task:
+    """One item file changed by one commit: judged on its own."""
+
+    order: int  # the commit's place in history, for a stable report
+    commit: Commit
+    path: str
+    old: str
+    new: str
+    files: int  # files the commit changed in all
+    merge_parent: str = ""  # for a merge: the branch it brings in
+
+
+def _check_tasks(root: str, tasks: list[Task]) -> Report:
+    repo = Repo(Path(root))
+    reg, _ = registry_mod.load(repo)
+    report = Report()
+    auditor = _Auditor(Git(repo.root), reg, report)
+    for t in tasks:
+        auditor.task(t)
+    return report
+
+
+def _verify_signatures(git: Git, reg: Registry, report: Report) -> None:
+    """Required signatures must be there; any signature there must be the reviewer's (or the bridge's)."""
+    required = reg.office.require_signatures
+    wanted = {sha: info for sha, info in report.review_commits.items() if required or info[3]}
+    if not wanted:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        signers = Path(tmp) / "allowed_signers"
+        signers.write_text(allowed_signers(reg), "utf-8")
+        found = git.signatures(wanted, signers)
+    bridge = (reg.office.bridge_email or "").lower()
+    for sha, (item, who, forge, _) in wanted.items():
+        sig = found.get(sha)
+        person = reg.people[who]
+        report.signatures += 1
+        if sig is None or sig.status == "N":
+            report.violations.append(Violation(item, sha, "unsigned", "办公室要求审核提交签名，这次审核提交没有签名"))
+        elif sig.status not in ("G", "U"):
+            report.violations.append(Violation(item, sha, "bad-signature", f"签名无效（{sig.status}）：不是名册中登记的密钥，或提交在签名后被改动"))
+        elif sig.signer.lower() != person.email.lower() and not (forge and bridge and sig.signer.lower() == bridge):
+            report.violations.append(Violation(item, sha, "wrong-signer", f"签名者是 {sig.signer}，不是审核人 {person.name}（{person.email}）"))
+
+
+PARALLEL_THRESHOLD = 3000
+
+
 def audit(repo: Repo, since: str | None = None, progress: Callable[[int], None] | None = None) -> Report:
+    """Audit the history of `repo` (or the commits after `since`)."""
     git = Git(repo.root)
     reg, _ = registry_mod.load(repo)
     report = Report()
     if git.head() is None:
         return report
-    revs = [f"{git.resolve(since)}..HEAD"] if since else ["HEAD"]
-    commits = git.log(revs, [ITEMS.rstrip("/")])
-    auditor = _Auditor(git, reg, report)
-    items_of: dict[str, str] = {}
-    for c in commits:
-        auditor.commit(c)
-        for ch in c.changes:
-            items_of.setdefault(c.sha, _item_id(ch.path))
+    commits = git.log([f"{git.resolve(since)}..HEAD"] if since else ["HEAD"])
+    jobs = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
+    changes = git.changes([c.sha for c in commits], jobs)
+    tasks = []
+    for order, c in enumerate(commits):
+        changed = changes.get(c.sha, ())
+        for ch in changed:
+            if ch.path.startswith(ITEMS) and ch.path.endswith(".md"):
+                tasks.append(Task(order, c, ch.path, ch.old, ch.new, len(changed), c.parents[1] if c.is_merge else ""))
+    report.commits = len(commits)
+    if len(tasks) < PARALLEL_THRESHOLD or jobs < 2:
+        parts = [_check_tasks(str(repo.root), tasks)]
         if progress:
-            progress(1)
-    if reg.office.require_signatures:
-        auditor.check_signatures(items_of)
+            progress(len(tasks))
+    else:
+        # by file: each worker sees every version of its files in order, and parses each once
+        groups: list[list[Task]] = [[] for _ in range(jobs * 4)]
+        for t in tasks:
+            groups[zlib.crc32(t.path.encode()) % len(groups)].append(t)
+        parts = []
+        with ProcessPoolExecutor(jobs) as pool:
+            for part, group in zip(pool.map(_check_tasks, [str(repo.root)] * len(groups), groups), groups, strict=True):
+                parts.append(part)
+                if progress:
+                    progress(len(group))
+    position = {c.sha: i for i, c in enumerate(commits)}
+    for part in parts:
+        report.violations.extend(part.violations)
+        report.changes += part.changes
+        report.reviews += part.reviews
+        report.imported += part.imported
+        report.review_commits.update(part.review_commits)
+    _verify_signatures(git, reg, report)
+    report.violations.sort(key=lambda v: (position.get(v.commit, -1), v.item, v.rule))
     return report

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import git
 
@@ -68,6 +71,12 @@ class Git:
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise SqmyError(f"{root} 不是 Git 仓库：审核和审计需要在信息库的 Git 仓库中进行") from None
         self.root = root
+
+    @classmethod
+    def init(cls, root: Path) -> Git:
+        """A new repository at `root` whose branch is main."""
+        git.Repo.init(root, initial_branch="main")
+        return cls(root)
 
     def run(self, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
         """Output of `git ARGS`; `env` is added to the environment."""
@@ -129,16 +138,61 @@ class Git:
         assert head is not None
         return head
 
+    @contextlib.contextmanager
+    def fast_import(self) -> Iterator[IO[bytes]]:
+        """A stream for `git fast-import`; the import is checked when the block ends."""
+        with tempfile.TemporaryFile() as errors, subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done"], cwd=self.root, stdin=subprocess.PIPE, stderr=errors
+        ) as proc:
+            assert proc.stdin is not None
+            try:
+                yield proc.stdin
+                proc.stdin.write(b"done\n")
+            finally:
+                proc.stdin.close()
+                code = proc.wait()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        if code != 0:
+            raise SqmyError(f"git 命令失败（退出码 {code}）：git fast-import\n{stderr.strip()}")
+
     # --- reading history ----------------------------------------------------------
 
-    def log(self, revs: Sequence[str], paths: Sequence[str]) -> list[Commit]:
-        """Commits of `revs` touching `paths`, oldest first, with their file changes, in one pass."""
+    def log(self, revs: Sequence[str]) -> list[Commit]:
+        """Commits of `revs`, oldest first (parents before children), in one pass; no file changes."""
         fmt = _RS + _US.join(["%H", "%P", "%an", "%ae", "%as", "%ce", "%s", "%(trailers:only,unfold,separator=%x1d)"]) + _US
-        out = self.run(
-            "log", "--reverse", "--topo-order", "--full-history", "--full-diff", "-c", "--raw", "--no-abbrev", "--no-renames",
-            "--no-color", f"--format={fmt}", *revs, "--", *paths,
-        )
+        out = self.run("log", "--reverse", "--topo-order", "--no-color", f"--format={fmt}", *revs)
         return list(_parse_log(out))
+
+    def changes(self, shas: Sequence[str], jobs: int = 1) -> dict[str, tuple[Change, ...]]:
+        """Files each commit changed (merges: against their first parent).
+
+        Tree diffs are the slow part of reading a long history, so they run in
+        `jobs` `git diff-tree --stdin` processes side by side, each given a share.
+        """
+        shares = [list(shas[i::jobs]) for i in range(max(jobs, 1))]
+        outputs: list[str] = [""] * len(shares)
+
+        def diff(index: int) -> None:
+            outputs[index] = self.run(
+                "diff-tree", "--stdin", "-r", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
+                stdin="\n".join(shares[index]) + "\n",
+            )
+
+        with ThreadPoolExecutor(len(shares)) as pool:
+            list(pool.map(diff, range(len(shares))))
+        found: dict[str, tuple[Change, ...]] = {}
+        for out in outputs:
+            found.update(_parse_diff_tree(out))
+        return found
+
+    def object_id(self, rev_path: str) -> str:
+        """The blob id of `REV:PATH` ('' when the path is absent there)."""
+        try:
+            sha, _, _ = self.repo.git.get_object_header(rev_path)
+        except (git.GitCommandError, ValueError):
+            return ""
+        return sha.decode() if isinstance(sha, bytes) else str(sha)
 
     def blob(self, sha: str) -> bytes:
         try:
@@ -175,23 +229,29 @@ def _parse_trailers(text: str) -> dict[str, str]:
 
 def _parse_log(out: str) -> Iterator[Commit]:
     for record in out.split(_RS)[1:]:
-        fields = record.split(_US)
-        sha, parents, an, ae, ad, ce, subject, trailers = fields[:8]
-        raw = fields[8] if len(fields) > 8 else ""
-        changes = []
-        for line in raw.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, path = line.partition("\t")
-            parts = meta.lstrip(":").split()
-            n_parents = line.index(next(ch for ch in line if ch != ":"))  # number of leading colons
-            shas = parts[n_parents + 1 : 2 * n_parents + 2]
-            status = parts[-1]
-            old = "" if set(shas[0]) == {"0"} else shas[0]
-            new = "" if set(shas[-1]) == {"0"} else shas[-1]
-            changes.append(Change(path, old, new, status))
+        sha, parents, an, ae, ad, ce, subject, trailers = record.split(_US)[:8]
         yield Commit(
             sha=sha, parents=tuple(parents.split()), author_name=an, author_email=ae,
             author_date=dt.date.fromisoformat(ad), committer_email=ce, subject=subject,
-            trailers=_parse_trailers(trailers), changes=tuple(changes),
+            trailers=_parse_trailers(trailers),
         )
+
+
+_NULL_SHA = "0" * 40
+
+
+def _parse_diff_tree(out: str) -> Iterator[tuple[str, tuple[Change, ...]]]:
+    """`diff-tree --stdin --raw` output: a commit id line, then one line per changed file."""
+    sha = ""
+    changes: list[Change] = []
+    for line in out.splitlines():
+        if line.startswith(":"):
+            meta, _, path = line.partition("\t")
+            _, _, old, new, status = meta[1:].split(" ", 4)
+            changes.append(Change(path, "" if old == _NULL_SHA else old, "" if new == _NULL_SHA else new, status))
+        elif line:
+            if sha:
+                yield sha, tuple(changes)
+            sha, changes = line.split(" ", 1)[0], []
+    if sha:
+        yield sha, tuple(changes)

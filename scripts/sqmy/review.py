@@ -114,15 +114,16 @@ def commit_env(today: dt.date) -> dict[str, str]:
     return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
 
 
-def message(item: Item, req: Request, person: Person, digest: str, forge: str | None = None) -> str:
-    lines = [f"{req.stage} {req.decision}：{item.title}", ""]
-    if req.comment:
-        lines += [req.comment, ""]
+def message(item_id: str, title: str, stage: str, decision: str, by: str, digest: str, comment: str = "", forge: str | None = None) -> str:
+    """The commit message of a review: what the audit recognises as made by the tool."""
+    lines = [f"{stage} {decision}：{title}", ""]
+    if comment:
+        lines += [comment, ""]
     lines += [
-        f"Review-Item: {item.id}",
-        f"Review-Stage: {req.stage}",
-        f"Review-Decision: {req.decision}",
-        f"Review-By: {person.id}",
+        f"Review-Item: {item_id}",
+        f"Review-Stage: {stage}",
+        f"Review-Decision: {decision}",
+        f"Review-By: {by}",
         f"Review-Digest: {digest}",
     ]
     if forge:
@@ -174,7 +175,8 @@ def record(
         env = commit_env(today)
         if reviewer_email:
             env |= {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email}
-        sha = git.commit_paths([rel], message(item, req, person, digest, forge), sign=reg.office.require_signatures, env=env)
+        text = message(item.id, item.title, req.stage, req.decision, person.id, digest, req.comment, forge)
+        sha = git.commit_paths([rel], text, sign=reg.office.require_signatures, env=env)
     except BaseException:
         write_text(path, original)
         git.unstage(rel)
