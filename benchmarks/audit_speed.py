@@ -27,7 +27,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     elapsed = time.perf_counter() - started
     if result.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)} failed: {result.stderr}")
-    return elapsed, (result.stdout.strip().splitlines() or [""])[-2:][0] + " " + (result.stdout.strip().splitlines() or [""])[-1]
+    return elapsed, " ".join(result.stdout.strip().splitlines()[-2:])
 
 
 def main() -> int:
@@ -42,9 +42,12 @@ def main() -> int:
         print(f"sqmy demo --items {args.items}: {seconds:.1f} s — {summary}")
         seconds, summary = timed([SQMY, "audit"], out, env)
         print(f"sqmy audit (whole history): {seconds:.1f} s — {summary}")
-        branch = subprocess.run(["git", "branch", "--list", "item/*", "--format=%(refname:short)"], cwd=out, capture_output=True, text=True, check=True).stdout.split()[0]
-        subprocess.run(["git", "checkout", "-q", branch], cwd=out, check=True)
-        base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=out, capture_output=True, text=True, check=True).stdout.strip()
+        def git(*words: str) -> str:
+            return subprocess.run(["git", *words], cwd=out, capture_output=True, text=True, check=True).stdout.strip()
+
+        branch = git("branch", "--list", "item/*", "--format=%(refname:short)").split()[0]
+        git("checkout", "-q", branch)
+        base = git("merge-base", "HEAD", "main")
         seconds, summary = timed([SQMY, "audit", "--since", base], out, env)
         print(f"sqmy audit --since <base> (one pull request, {branch}): {seconds:.2f} s — {summary}")
     return 0

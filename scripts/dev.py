@@ -63,7 +63,7 @@ def demo() -> int:
 
 def test() -> int:
     say("ruff（代码规范）")
-    run(BIN / "ruff", "check", "scripts", "tests")
+    run(BIN / "ruff", "check", "scripts", "tests", "benchmarks")
     say("mypy（类型检查）")
     run(BIN / "mypy")
     say("pytest（测试）")
