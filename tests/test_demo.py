@@ -28,7 +28,9 @@ def test_demo_office_has_real_history_and_audits_clean(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    assert "未发现违规" in sqmy("audit")
+    audited = sqmy("audit")
+    assert "未发现违规" in audited
+    assert "签名 9 个" in audited  # the newest three items were reviewed with signed commits
     assert "全部通过" in sqmy("validate")
     merges = git("log", "--merges", "--format=%H").split()
     assert len(merges) > 80
@@ -55,6 +57,7 @@ def test_demo_refuses_a_folder_in_use(tmp_path: Path) -> None:
 def test_same_seed_same_office(tmp_path: Path) -> None:
     heads = []
     for name in ("a", "b"):
-        CliRunner().invoke(main, ["--root", str(REPO), "demo", "--items", "20", "--out", str(tmp_path / name), "--seed", "3"], catch_exceptions=False)
+        args = ["--root", str(REPO), "demo", "--items", "20", "--out", str(tmp_path / name), "--seed", "3", "--signed", "0"]
+        CliRunner().invoke(main, args, catch_exceptions=False)
         heads.append(subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path / name, capture_output=True, text=True, check=True).stdout)
     assert heads[0] == heads[1]

@@ -351,8 +351,9 @@ def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | No
 @main.command()
 @click.option("--items", "count", type=click.IntRange(1, 200_000), default=1000, show_default=True, help="信息条数")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="新信息库的目录（须不存在或为空）")
-@click.option("--seed", type=int, default=1, show_default=True, help="随机种子：同样的种子生成同样的信息库")
-def demo(count: int, out: Path, seed: int) -> None:
+@click.option("--seed", type=int, default=1, show_default=True, help="随机种子：同样的种子生成同样的信息库（签名的几条除外）")
+@click.option("--signed", type=click.IntRange(0, 100), default=3, show_default=True, help="最新几条信息用签名提交审核（需要 ssh-keygen）")
+def demo(count: int, out: Path, seed: int, signed: int) -> None:
     """生成一个有完整审核历史的演示信息库（用于测试和规模测试），名册取自当前信息库。
 
     每条信息一个分支，审核提交由当日担任角色的人完成，审核结束后合并，办理结果由办公室记录；
@@ -360,10 +361,11 @@ def demo(count: int, out: Path, seed: int) -> None:
     """
     source = _repo()
     with _progress(lambda: count, "生成信息") as progress:
-        stats = demo_mod.make(source, out, count, seed, today(), progress)
+        stats = demo_mod.make(source, out, count, seed, today(), progress, signed)
     click.echo(
         f"已生成 {out}：{stats['items']} 条信息，{stats['commits']} 个提交"
-        f"（审核 {stats['reviews']} 次，合并 {stats['merged']} 次，办理记录 {stats['outcomes']} 条，仍在审核 {stats['open']} 条）"
+        f"（审核 {stats['reviews']} 次，其中签名 {stats['signed']} 次；合并 {stats['merged']} 次，"
+        f"办理记录 {stats['outcomes']} 条，仍在审核 {stats['open']} 条）"
     )
 
 

@@ -12,9 +12,13 @@ is written in one `git fast-import` stream: 10,000 items take seconds, not hours
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
+import os
 import random
+import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,15 +27,17 @@ from pathlib import Path
 from typing import IO
 
 from . import registry as registry_mod
-from . import schema
+from . import review, schema
 from .chain import ROLE_OF_STAGE
 from .errors import SqmyError
 from .frontmatter import FrontMatter
+from .fsutil import write_text
 from .gitio import Git
 from .items import content_digest
 from .paths import Repo
 from .registry import Person, Registry
 from .review import message
+from .schema import CHAIN_STAGES
 from .validate import item_files
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -160,7 +166,7 @@ class _Office:
 
     # --- one item ------------------------------------------------------------------
 
-    def submit(self, n: int, day: dt.date) -> None:
+    def new_item(self, n: int, day: dt.date) -> _Item:
         author = self.rng.choice(self.writers)
         authors = [author.id]
         if self.rng.random() < 0.25:
@@ -179,8 +185,13 @@ class _Office:
         }
         for key, value in fields.items():
             fm.set(key, value)
-        item = _Item(item_id, title, authors, fm.text() + "\n" + self.rng.choice(self.bodies), f"refs/heads/item/{item_id}")
         self.stats["items"] += 1
+        return _Item(item_id, title, authors, fm.text() + "\n" + self.rng.choice(self.bodies), f"refs/heads/item/{item_id}")
+
+    def submit(self, n: int, day: dt.date) -> None:
+        item = self.new_item(n, day)
+        author = self.reg.people[item.authors[0]]
+        title = item.title
 
         def create() -> None:
             item.tip = self.w.commit(item.branch, self.reg.people[author.id], self.now, f"报送信息：{title}\n", self.main, {self.path(item): item.text})
@@ -332,8 +343,90 @@ def _bodies(repo: Repo) -> Iterator[str]:
             yield text[4:].split("\n---\n", 1)[1].strip("\n") + "\n"
 
 
-def make(source: Repo, out: Path, items: int, seed: int, today: dt.date, progress: Callable[[int], None] | None = None) -> Counter[str]:
-    """Write a demo office with `items` items and full history into `out` (a new folder)."""
+_IDENTITY = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+
+
+@contextlib.contextmanager
+def _as(person: Person) -> Iterator[None]:
+    """Git identity of `person` for the commands run inside the block."""
+    saved = {k: os.environ.get(k) for k in _IDENTITY}
+    os.environ.update({"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email,
+                       "GIT_COMMITTER_NAME": person.name, "GIT_COMMITTER_EMAIL": person.email})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) -> None:
+    """The newest items, reviewed with `sqmy review` itself by reviewers who sign with SSH keys.
+
+    Keys are made in `.sqmy-demo-keys/` (ignored by Git) and registered in
+    units/people.yml by the office, as a real office would do it.
+    """
+    keygen = shutil.which("ssh-keygen")
+    if count <= 0 or keygen is None:
+        return
+    reg, today = office.reg, office.today
+    stages: dict[str, str] = {}
+    for stage in CHAIN_STAGES:
+        holders = [p for p in reg.holders(ROLE_OF_STAGE[stage], today) if p.id not in stages.values() and p not in office.writers]
+        if not holders:
+            return
+        stages[stage] = holders[0].id
+    keys_dir = out / ".sqmy-demo-keys"
+    keys_dir.mkdir()
+    people_path = out / "units" / "people.yml"
+    text = people_path.read_text("utf-8")
+    keys = {}
+    for person_id in stages.values():
+        person = reg.people[person_id]
+        key = keys_dir / person_id
+        subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-C", person.email, "-f", str(key)], check=True)
+        keys[person_id] = key
+        public = key.with_name(key.name + ".pub").read_text("utf-8").strip()
+        text = text.replace(f"  email: {person.email}\n", f"  email: {person.email}\n  ssh_key: {public}\n", 1)
+    write_text(people_path, text)
+    clerk = office.office(today)
+    with _as(clerk):
+        git.commit_paths(["units/people.yml"], "登记审核人的签名公钥\n")
+    git.run("config", "gpg.format", "ssh")
+    repo = Repo(out)
+    for k in range(count):
+        item = office.new_item(first + k, today)
+        path = out / office.path(item)
+        git.run("checkout", "-q", "-b", f"item/{item.id}", "main")
+        write_text(path, item.text)
+        with _as(reg.people[item.authors[0]]):
+            git.commit_paths([office.path(item)], f"报送信息：{item.title}\n")
+        for stage, person_id in stages.items():
+            git.run("config", "user.signingkey", str(keys[person_id]))
+            git.run("config", "commit.gpgsign", "true")
+            routes = ("直报",) if stage == CHAIN_STAGES[-1] else ()
+            with _as(reg.people[person_id]):
+                review.record(repo, review.Request(item.id, stage, "通过", routes=routes), today)
+            git.run("config", "commit.gpgsign", "false")
+            office.stats["reviews"] += 1
+            office.stats["signed"] += 1
+        git.run("checkout", "-q", "main")
+        with _as(clerk):
+            git.run("merge", "-q", "--no-ff", "-m", f"合并：{item.title}", f"item/{item.id}")
+        git.run("branch", "-q", "-d", f"item/{item.id}")
+        office.stats["merged"] += 1
+        office.stats["commits"] += 5
+
+
+def make(
+    source: Repo, out: Path, items: int, seed: int, today: dt.date, progress: Callable[[int], None] | None = None, signed: int = 3
+) -> Counter[str]:
+    """Write a demo office with `items` items and full history into `out` (a new folder).
+
+    The newest `signed` items are reviewed with signed commits (when ssh-keygen is there).
+    """
     if out.exists() and any(out.iterdir()):
         raise SqmyError(f"{out} 已存在且不为空：请指定一个新的目录")
     reg, findings = registry_mod.load(source)
@@ -347,21 +440,24 @@ def make(source: Repo, out: Path, items: int, seed: int, today: dt.date, progres
     template = source.root / "templates" / "item.md.j2"
     if template.is_file():
         setup["templates/item.md.j2"] = template.read_text("utf-8")
-    setup[".gitignore"] = ".venv/\nsite/\n__pycache__/\n"
+    setup[".gitignore"] = ".venv/\nsite/\n__pycache__/\n.sqmy-demo-keys/\n"
     with git.fast_import() as stream:
         writer = _Writer(stream)
         office = _Office(reg, rng, today, bodies, writer)
         founder = office.office(START)
         start = dt.datetime.combine(START, dt.time(8, 0), TZ)
         office.main = writer.commit("refs/heads/main", founder, start, "建立信息库：名册、规则和模板\n", 0, setup)
-        span = (today - dt.timedelta(days=3) - START).days
-        for n in range(items):
-            office.submit(n, START + dt.timedelta(days=1 + n * span // max(items, 1)))
+        span = (today - dt.timedelta(days=1) - START).days  # the newest are still under review
+        signed = min(signed, items)
+        spread = max(items - signed - 1, 1)
+        for n in range(items - signed):
+            office.submit(n, START + dt.timedelta(days=1 + n * span // spread))
             if progress and n % 100 == 99:
                 progress(100)
         office.run()
     git.run("checkout", "-q", "-f", "main")
     merged = git.run("for-each-ref", "--merged", "main", "--format=delete %(refname)", "refs/heads/item/")
     git.run("update-ref", "--stdin", stdin=merged)  # merged branches are deleted, as after a merged pull request
-    office.stats["commits"] = writer.commits
+    office.stats["commits"] += writer.commits
+    _signed_items(office, out, git, signed, items - signed)
     return office.stats
