@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 
