@@ -322,3 +322,17 @@ def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.M
     assert parallel.violations == serial.violations
     assert [v.rule for v in parallel.violations] == ["review-not-by-tool"]
     assert (parallel.changes, parallel.reviews, parallel.commits) == (serial.changes, serial.reviews, serial.commits)
+
+
+def test_a_signature_present_is_checked_even_when_not_required(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    o, keys = signing_office
+    office_yml = o.root / "units" / "office.yml"
+    office_yml.write_text(office_yml.read_text("utf-8").replace("require_signatures: true", "require_signatures: false"), "utf-8")
+    o.commit_all("li-chu", "审核签名改为自愿")
+    item = o.new_item()
+    o.git("config", "user.signingkey", str(keys["chen-shen"]))
+    o.git("config", "commit.gpgsign", "true")
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0  # signed, with someone else's key
+    o.git("config", "commit.gpgsign", "false")
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0  # unsigned: allowed now
+    assert rules(o.audit()) == {"wrong-signer"}
