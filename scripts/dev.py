@@ -56,6 +56,12 @@ def ensure_env() -> None:
 def demo() -> int:
     say("检查示例县政协的信息和名册")
     run(BIN / "sqmy", "validate")
+    say("审计审核记录")
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if shallow.stdout.strip() == "false":
+        run(BIN / "sqmy", "audit")
+    else:
+        print("（不是完整的 Git 克隆，跳过审计）")
     say("信息状态汇总")
     run(BIN / "sqmy", "status", "--summary")
     return 0

@@ -336,3 +336,14 @@ def test_a_signature_present_is_checked_even_when_not_required(signing_office: t
     o.git("config", "commit.gpgsign", "false")
     assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0  # unsigned: allowed now
     assert rules(o.audit()) == {"wrong-signer"}
+
+
+def test_shallow_clone_cannot_be_audited_whole(git_office: Office, tmp_path: Path) -> None:
+    o = git_office
+    o.new_item()
+    o.new_item("zhang-wei", "关于增设充电桩的建议")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{o.root}", str(clone)], check=True)
+    result = CliRunner().invoke(main, ["--root", str(clone), "audit"])
+    assert result.exit_code == 2
+    assert "浅克隆" in result.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import chain, yamlsrc
 from . import registry as registry_mod
+from .errors import SqmyError
 from .gitio import Commit, Git
 from .items import content_digest
 from .paths import Repo
@@ -287,9 +288,10 @@ def _check_tasks(root: str, tasks: list[Task]) -> Report:
     repo = Repo(Path(root))
     reg, _ = registry_mod.load(repo)
     report = Report()
-    auditor = _Auditor(Git(repo.root), reg, report)
-    for t in tasks:
-        auditor.task(t)
+    with Git(repo.root) as git:
+        auditor = _Auditor(git, reg, report)
+        for t in tasks:
+            auditor.task(t)
     return report
 
 
@@ -321,11 +323,17 @@ PARALLEL_THRESHOLD = 3000
 
 def audit(repo: Repo, since: str | None = None, progress: Callable[[int], None] | None = None) -> Report:
     """Audit the history of `repo` (or the commits after `since`)."""
-    git = Git(repo.root)
+    with Git(repo.root) as git:
+        return _audit(git, repo, since, progress)
+
+
+def _audit(git: Git, repo: Repo, since: str | None, progress: Callable[[int], None] | None) -> Report:
     reg, _ = registry_mod.load(repo)
     report = Report()
     if git.head() is None:
         return report
+    if since is None and git.is_shallow():
+        raise SqmyError("这是浅克隆，没有完整的历史，无法审计全部记录：请先运行 git fetch --unshallow（或只审计 --since 之后的提交）")
     commits = git.log([f"{git.resolve(since)}..HEAD"] if since else ["HEAD"])
     jobs = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
     changes = git.changes([c.sha for c in commits], jobs)

@@ -147,9 +147,9 @@ def handle(repo: Repo, event_path: Path, event_name: str, today: dt.date, pull_p
     person = _person_by_login(reg, ev.login)
     if person is None:
         return Outcome(REFUSED, f"@{ev.login} 没有在人员名册（units/people.yml）中登记这个 GitHub 账号，审核未记录。")
-    git = Git(repo.root)
     try:
-        item_id = _item_of(git, ev.pull["base"]["sha"])
+        with Git(repo.root) as git:
+            item_id = _item_of(git, ev.pull["base"]["sha"])
         item = review.load_item(repo, reg, item_id, today)
         st = status.derive(item, today)
         if command is None:  # the Approve / Request changes buttons

@@ -72,6 +72,16 @@ class Git:
             raise SqmyError(f"{root} 不是 Git 仓库：审核和审计需要在信息库的 Git 仓库中进行") from None
         self.root = root
 
+    def close(self) -> None:
+        """End the persistent git processes (cat-file) this object started."""
+        self.repo.close()
+
+    def __enter__(self) -> Git:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @classmethod
     def init(cls, root: Path) -> Git:
         """A new repository at `root` whose branch is main."""
@@ -116,6 +126,9 @@ class Git:
             return self.repo.head.commit.hexsha
         except ValueError:  # no commit yet
             return None
+
+    def is_shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def resolve(self, rev: str) -> str:
         return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()

@@ -139,7 +139,11 @@ def record(
     `reviewer_email` and `forge` are for the forge bridge, which commits on a
     reviewer's behalf (the reviewer as author) and names the forge review.
     """
-    git = Git(repo.root)
+    with Git(repo.root) as git:
+        return _record(git, repo, req, today, reviewer_email, forge)
+
+
+def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: str | None, forge: str | None) -> Recorded:
     reg, reg_findings = registry_mod.load(repo)
     if any(f.severity == "error" for f in reg_findings):
         raise Refused("registry", f"名册有错误，请先修正：{reg_findings[0].text()}")
