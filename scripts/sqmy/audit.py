@@ -19,17 +19,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import chain, yamlsrc
+from . import chain, schema, yamlsrc
 from . import registry as registry_mod
 from .errors import SqmyError
 from .gitio import Commit, Git
 from .items import content_digest
 from .paths import Repo
 from .registry import Registry
+from .review import trailers
 
 ITEMS = "items/"
-OUTCOME_KEYS = ("journal", "adoptions", "instructions", "transfers")
-REVIEW_TRAILERS = ("Review-Item", "Review-Stage", "Review-Decision", "Review-By", "Review-Digest")
+OUTCOME_KEYS = schema.OUTCOME_FIELDS
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class _Auditor:
         review = appended[0]
         entry = _entry(review)
         t = c.trailers
-        expected = {"Review-Item": item, "Review-Stage": entry.stage, "Review-Decision": entry.decision, "Review-By": entry.by, "Review-Digest": entry.digest}
+        expected = trailers(item, entry.stage, entry.decision, entry.by, entry.digest)
         if any(t.get(k) != v for k, v in expected.items()):
             self.flag(item, c, "review-not-by-tool", "审核记录不是由 sqmy review 提交的（提交说明中没有相符的 Review- 标记），视为手工填写")
         if files > 1:

@@ -20,7 +20,6 @@ import git
 
 from .errors import SqmyError
 
-TRAILER_PREFIX = "Review-"
 _RS, _US, _GS = "\x1e", "\x1f", "\x1d"
 
 

@@ -24,7 +24,7 @@ from .paths import Repo
 from .registry import Person, Registry
 from .validate import Context, check_item
 
-OUTCOME_KEYS = ("routes", "journal", "adoptions", "instructions", "transfers")
+OUTCOME_KEYS = ("routes", *schema.OUTCOME_FIELDS)  # reviews are written before these
 
 
 @dataclass(frozen=True)
@@ -114,18 +114,17 @@ def commit_env(today: dt.date) -> dict[str, str]:
     return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
 
 
+def trailers(item_id: str, stage: str, decision: str, by: str, digest: str) -> dict[str, str]:
+    """The trailers of a review commit: how the audit recognises a review made by the tool."""
+    return {"Review-Item": item_id, "Review-Stage": stage, "Review-Decision": decision, "Review-By": by, "Review-Digest": digest}
+
+
 def message(item_id: str, title: str, stage: str, decision: str, by: str, digest: str, comment: str = "", forge: str | None = None) -> str:
-    """The commit message of a review: what the audit recognises as made by the tool."""
+    """The commit message of a review."""
     lines = [f"{stage} {decision}：{title}", ""]
     if comment:
         lines += [comment, ""]
-    lines += [
-        f"Review-Item: {item_id}",
-        f"Review-Stage: {stage}",
-        f"Review-Decision: {decision}",
-        f"Review-By: {by}",
-        f"Review-Digest: {digest}",
-    ]
+    lines += [f"{key}: {value}" for key, value in trailers(item_id, stage, decision, by, digest).items()]
     if forge:
         lines.append(f"Review-Forge: {forge}")
     return "\n".join(lines) + "\n"

@@ -51,6 +51,8 @@ UNIT_KINDS = enum("unit_kind", "units")
 TRANSFER_RECIPIENT_KINDS = enum("transfer_recipient_kind", "units")
 PERSON_KINDS = enum("person_kind", "people")
 ITEM_FIELDS = tuple(schema("item")["properties"])
+# what the office records after 审定 (journal, adoptions, instructions, transfers)
+OUTCOME_FIELDS = tuple(k for k, v in schema("item")["properties"].items() if v.get("x-outcome"))
 
 
 def is_date(value: object) -> bool:

@@ -240,7 +240,6 @@ def _check_dates(f: _File, data: dict[str, Any]) -> None:
             f.error(["transfers", index, "feedback", "date"], "date-order", f"反馈日期 {answered} 早于转办日期 {sent}")
 
 
-_OUTCOMES = {"routes": "转化渠道", "journal": "编发期刊", "adoptions": "采用情况", "instructions": "领导批示", "transfers": "转办情况"}
 
 
 def _check_consistency(f: _File, data: dict[str, Any]) -> None:
@@ -259,8 +258,9 @@ def _check_consistency(f: _File, data: dict[str, Any]) -> None:
             f.error(["reviews", index, "decision"], "review-shape", "联合复核专家的意见应为：通过、退回修改或不予上报")
     approved = any(r.get("stage") == "审定" and r.get("decision") == "通过" for _, r in reviews)
     if not approved:
-        for key, label in _OUTCOMES.items():
+        for key in ("routes", *schema.OUTCOME_FIELDS):
             if data.get(key):
+                label = schema.labels("item")[(key,)][0]
                 f.error([key], "outcome-before-approval", f"尚未审定通过，不能记录{label}（{key}）")
     routes = _list(data.get("routes"))
     if data.get("transfers") and isinstance(data.get("routes"), list) and "转办" not in routes:
