@@ -83,7 +83,9 @@ class Office:
         split = split_front_matter(decode(self.path(item_id).read_bytes()))
         return content_digest(str(self.data(item_id)["title"]), split.body)
 
-    def forge_review(self, person: str, item_id: str, entry: Mapping[str, object], *, trailers: bool = True, extra_files: bool = False) -> str:
+    def forge_review(
+        self, person: str, item_id: str, entry: Mapping[str, object], *, trailers: bool = True, extra_files: bool = False, forge: str = ""
+    ) -> str:
         """What the tool would write, committed without the tool's checks: for the audit to judge."""
         path = self.path(item_id)
         fm = FrontMatter(path.read_text("utf-8"))
@@ -95,6 +97,8 @@ class Office:
         if trailers:
             lines += [f"Review-Item: {item_id}", f"Review-Stage: {entry['stage']}", f"Review-Decision: {entry['decision']}",
                       f"Review-By: {entry['by']}", f"Review-Digest: {entry['digest']}"]
+            if forge:
+                lines.append(f"Review-Forge: {forge}")
         with self.acting(person):
             self.git("add", "-A")
             self.git("commit", "-q", "-m", "\n".join(lines))

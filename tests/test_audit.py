@@ -347,3 +347,12 @@ def test_shallow_clone_cannot_be_audited_whole(git_office: Office, tmp_path: Pat
     result = CliRunner().invoke(main, ["--root", str(clone), "audit"])
     assert result.exit_code == 2
     assert "浅克隆" in result.stderr
+
+
+def test_forge_reviews_come_only_from_the_bridge(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), forge="https://github.com/sample-office/sqmy/pull/7#pullrequestreview-1")
+    found = o.audit()
+    assert rules(found) == {"forge-not-bridge"}
+    assert "bridge@sample.example" in found[0]["message"]

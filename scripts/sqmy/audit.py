@@ -236,6 +236,9 @@ class _Auditor:
         why = chain.refusal(state, entry, new.authors, new.digest)
         if why:
             self.flag(item, c, why[0], why[1])
+        bridge = self.reg.office.bridge_email
+        if c.trailers.get("Review-Forge") and bridge and c.committer_email.lower() != bridge.lower():
+            self.flag(item, c, "forge-not-bridge", f"提交说明称转自论坛审核，但提交者 {c.committer_email} 不是办公室设置的桥接账号 {bridge}")
         raw = self.git.blob(c.sha)  # the commit object: is it signed at all?
         signed = b"\ngpgsig " in raw.split(b"\n\n", 1)[0]
         self.report.review_commits[c.sha] = (item, person.id, bool(c.trailers.get("Review-Forge")), signed)
