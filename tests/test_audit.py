@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqmy.cli import main
 from sqmy.frontmatter import FrontMatter
 from sqmy.paths import Repo
 
-from .conftest import TODAY
+from .conftest import REPO, TODAY
 from .gitoffice import PEOPLE, Office
 
 
@@ -356,3 +357,11 @@ def test_forge_reviews_come_only_from_the_bridge(git_office: Office) -> None:
     found = o.audit()
     assert rules(found) == {"forge-not-bridge"}
     assert "bridge@sample.example" in found[0]["message"]
+
+
+def test_readme_explains_every_audit_rule() -> None:
+    source = "".join((REPO / "scripts" / "sqmy" / name).read_text("utf-8") for name in ("audit.py", "chain.py"))
+    used = set(re.findall(r'(?:flag\([^,]+, [^,]+, |Violation\([^,]+, [^,]+, |return )"([a-z]+(?:-[a-z]+)*)"', source))
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert used > {"review-edited", "role", "order"}
+    assert [rule for rule in sorted(used) if f"`{rule}`" not in readme] == []
