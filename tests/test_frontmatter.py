@@ -67,7 +67,10 @@ def test_set_replaces_a_block_value() -> None:
     fm.set("routes", ["转办"])
     fm.set("journal", {"year": 2026, "issue": 3})
     fm.set("transfers", [{"to": "d", "feedback": {"result": "已落实"}}], after=["routes"])
-    assert fm.text() == "---\nroutes: [转办]\ntransfers: [{to: d, feedback: {result: 已落实}}]\njournal: {year: 2026, issue: 3}\n---\n"
+    assert fm.text() == "---\nroutes: [转办]\ntransfers:\n  - {to: d, feedback: {result: 已落实}}\njournal: {year: 2026, issue: 3}\n---\n"
+    fm.set("transfers", [{"to": "d"}, {"to": "e"}])  # replaced whole, block and all
+    assert data(fm.text())["transfers"] == [{"to": "d"}, {"to": "e"}]
+    assert data(fm.text())["journal"] == {"year": 2026, "issue": 3}
 
 
 def test_refuses_what_it_cannot_edit() -> None:

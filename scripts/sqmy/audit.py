@@ -252,7 +252,7 @@ def _item_id(path: str) -> str:
 
 
 def _dated_records(data: Mapping[str, Any]) -> Iterator[tuple[str, dt.date]]:
-    labels = {"reviews": "审核记录", "adoptions": "采用记录", "instructions": "批示记录", "transfers": "转办记录"}
+    labels = {"reviews": "审核记录", "adoptions": "采用记录", "instructions": "批示记录", "transfers": "转办记录", "solved": "解决问题记录"}
     for key, label in labels.items():
         value = data.get(key)
         for entry in value if isinstance(value, list) else []:

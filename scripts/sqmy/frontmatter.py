@@ -109,13 +109,21 @@ class FrontMatter:
         raise SqmyError(f"字段 {key} 的写法无法自动追加，请改为列表形式")
 
     def set(self, key: str, value: object, after: Sequence[str] = ()) -> None:
-        """Set top-level `key` to a flow value, replacing its old lines; new keys go after the first of `after` present."""
-        line = f"{key}: {flow(value)}"
+        """Set top-level `key`, replacing its old lines; new keys go after the first of `after` present.
+
+        A list of mappings is written as a block list, one flow mapping a line
+        (what the tool appends, so diffs stay one line per record); anything
+        else on the key's line.
+        """
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            lines = [f"{key}:", *(f"  - {flow(v)}" for v in value)]
+        else:
+            lines = [f"{key}: {flow(value)}"]
         at = self._find(key)
         if at is not None:
             end = self._block_end(at)
-            self.lines[at:end] = [line]
-            self.end -= end - at - 1
+            self.lines[at:end] = lines
+            self.end += len(lines) - (end - at)
             return
         where = self.end
         for k in after:
@@ -123,5 +131,5 @@ class FrontMatter:
             if found is not None:
                 where = self._block_end(found)
                 break
-        self.lines.insert(where, line)
-        self.end += 1
+        self.lines[where:where] = lines
+        self.end += len(lines)

@@ -31,6 +31,7 @@ class Adoption:
     level: str
     date: dt.date
     ref: str = ""
+    mode: str = "单篇采用"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,20 @@ class Instruction:
     date: dt.date
     summary: str = ""
     assigned: tuple[str, ...] = ()
+    feedback: Feedback | None = None
+
+    def overdue_days(self, today: dt.date, due_days: int) -> int:
+        """Days past `due_days` after the instruction without a reported result (0 when not overdue)."""
+        if self.feedback is not None:
+            return 0
+        late = (today - self.date).days - due_days
+        return max(late, 0)
+
+
+@dataclass(frozen=True)
+class Solved:
+    date: dt.date
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,7 @@ class Item:
     adoptions: tuple[Adoption, ...] = ()
     instructions: tuple[Instruction, ...] = ()
     transfers: tuple[Transfer, ...] = ()
+    solved: tuple[Solved, ...] = ()
 
     @property
     def year(self) -> int:
@@ -154,11 +170,16 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
         ),
         routes=tuple(data.get("routes") or ()),
         journal=Journal(journal["year"], journal["issue"]) if journal else None,
-        adoptions=tuple(Adoption(a["level"], _d(a["date"]), a.get("ref") or "") for a in data.get("adoptions") or ()),
+        adoptions=tuple(
+            Adoption(a["level"], _d(a["date"]), a.get("ref") or "", a.get("mode") or "单篇采用") for a in data.get("adoptions") or ()
+        ),
         instructions=tuple(
-            Instruction(i["level"], i["leader"], _d(i["date"]), i.get("summary") or "", tuple(i.get("assigned") or ()))
+            Instruction(
+                i["level"], i["leader"], _d(i["date"]), i.get("summary") or "", tuple(i.get("assigned") or ()), _feedback(i.get("feedback"))
+            )
             for i in data.get("instructions") or ()
         ),
+        solved=tuple(Solved(_d(s["date"]), s["summary"]) for s in data.get("solved") or ()),
         transfers=tuple(
             Transfer(t["to"], _d(t["date"]), _d(t["due"]), t.get("letter") or "", _feedback(t.get("feedback")))
             for t in data.get("transfers") or ()

@@ -86,6 +86,8 @@ class Office:
     require_signatures: bool
     repository_url: str | None
     imported_until: dt.date | None = None
+    instruction_due_days: int = 30
+    letter_prefix: str = ""
     bridge_name: str = "sqmy-bridge"
     bridge_email: str | None = None
     bridge_ssh_key: str | None = None
@@ -256,6 +258,8 @@ def _office(d: dict[str, Any]) -> Office:
         require_signatures=bool(rules.get("require_signatures", False)),
         repository_url=d.get("repository_url"),
         imported_until=_date(rules.get("imported_until")),
+        instruction_due_days=rules.get("instruction_due_days", 30),
+        letter_prefix=rules.get("letter_prefix", ""),
         bridge_name=(d.get("bridge") or {}).get("name") or "sqmy-bridge",
         bridge_email=(d.get("bridge") or {}).get("email"),
         bridge_ssh_key=(d.get("bridge") or {}).get("ssh_key"),

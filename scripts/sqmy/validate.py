@@ -210,10 +210,13 @@ def _dated_records(data: dict[str, Any]) -> Iterator[tuple[list[str | int], dt.d
     for key in ("reviews", "adoptions", "instructions", "transfers"):
         for index, entry in _dicts(data.get(key)):
             yield from at([key, index, "date"], entry.get("date"))
-    for index, transfer in _dicts(data.get("transfers")):
-        feedback = transfer.get("feedback")
-        if isinstance(feedback, dict):
-            yield from at(["transfers", index, "feedback", "date"], feedback.get("date"))
+    for key in ("transfers", "instructions"):
+        for index, entry in _dicts(data.get(key)):
+            feedback = entry.get("feedback")
+            if isinstance(feedback, dict):
+                yield from at([key, index, "feedback", "date"], feedback.get("date"))
+    for index, entry in _dicts(data.get("solved")):
+        yield from at(["solved", index, "date"], entry.get("date"))
 
 
 def _check_dates(f: _File, data: dict[str, Any]) -> None:
@@ -234,10 +237,12 @@ def _check_dates(f: _File, data: dict[str, Any]) -> None:
         sent, due = _date(transfer.get("date")), _date(transfer.get("due"))
         if sent and due and due < sent:
             f.error(["transfers", index, "due"], "date-order", f"转办的反馈期限 {due} 早于转办日期 {sent}")
-        feedback = transfer.get("feedback")
-        answered = _date(feedback.get("date")) if isinstance(feedback, dict) else None
-        if sent and answered and answered < sent:
-            f.error(["transfers", index, "feedback", "date"], "date-order", f"反馈日期 {answered} 早于转办日期 {sent}")
+    for key, what in (("transfers", "转办"), ("instructions", "批示")):
+        for index, entry in _dicts(data.get(key)):
+            sent, feedback = _date(entry.get("date")), entry.get("feedback")
+            answered = _date(feedback.get("date")) if isinstance(feedback, dict) else None
+            if sent and answered and answered < sent:
+                f.error([key, index, "feedback", "date"], "date-order", f"反馈日期 {answered} 早于{what}日期 {sent}")
 
 
 
