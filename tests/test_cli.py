@@ -106,12 +106,13 @@ def test_status_skips_broken_files_and_says_so(broken_office: Path, sqmy: Invoke
 
 def test_overdue_on_the_demo_office(demo: Path, sqmy: Invoke) -> None:
     rows = json.loads(sqmy("status", "--overdue", "--format", "json").stdout)
-    assert [(r["id"], r["to"], r["overdue_days"]) for r in rows] == [
-        ("2025-0902-shilei-1", "xian-nongyenongcunju", 408),
-        ("2026-0312-jinxiaolan-1", "xian-jiaotongju", 217),
+    assert [(r["id"], r["kind"], r["to"], r["overdue_days"]) for r in rows] == [
+        ("2025-0902-shilei-1", "转办", ["xian-nongyenongcunju"], 408),
+        ("2026-0312-jinxiaolan-1", "转办", ["xian-jiaotongju"], 217),
+        ("2026-0507-cuihaitao-1", "批示", [], 140),  # a county instruction without a reported result after 45 days
     ]
     text = sqmy("status", "--overdue").stdout
-    assert "共 2 件转办逾期未反馈，请督办" in text
+    assert "逾期未反馈：转办 2 件、批示 1 件，请督办" in text
 
 
 def test_bad_today_is_reported(office: Path, sqmy: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:

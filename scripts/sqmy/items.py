@@ -41,6 +41,9 @@ class Feedback:
     summary: str = ""
 
 
+FOLLOWED_LEVELS = ("县委", "县政府")
+
+
 @dataclass(frozen=True)
 class Instruction:
     level: str
@@ -50,9 +53,15 @@ class Instruction:
     assigned: tuple[str, ...] = ()
     feedback: Feedback | None = None
 
+    @property
+    def followed_up(self) -> bool:
+        """County leaders' instructions are assigned by the 两办 and followed up by the office;
+        higher ones are recorded as honours, not chased."""
+        return self.level in FOLLOWED_LEVELS
+
     def overdue_days(self, today: dt.date, due_days: int) -> int:
         """Days past `due_days` after the instruction without a reported result (0 when not overdue)."""
-        if self.feedback is not None:
+        if self.feedback is not None or not self.followed_up:
             return 0
         late = (today - self.date).days - due_days
         return max(late, 0)

@@ -137,15 +137,27 @@ def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date
 
 
 def overdue(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:
+    """Follow-ups past their time (督办): transfers without feedback after the due date,
+    instructions without a reported result after the office's days for it."""
     rows = []
+    due_days = reg.office.instruction_due_days
     for item in items:
         for t in item.transfers:
             days = t.overdue_days(today)
             if days:
                 unit = reg.units.get(t.to)
                 rows.append({
-                    "id": item.id, "title": item.title, "kind": "转办", "to": t.to,
+                    "id": item.id, "title": item.title, "kind": "转办", "to": [t.to],
                     "to_name": unit.name if unit else t.to, "letter": t.letter,
                     "date": t.date.isoformat(), "due": t.due.isoformat(), "overdue_days": days,
                 })
-    return sorted(rows, key=lambda r: -r["overdue_days"])
+        for i in item.instructions:
+            days = i.overdue_days(today, due_days)
+            if days:
+                names = [reg.units[u].name if u in reg.units else u for u in i.assigned]
+                rows.append({
+                    "id": item.id, "title": item.title, "kind": "批示", "to": list(i.assigned),
+                    "to_name": "、".join(names) or "县委办、县政府办（未记录交办单位）", "letter": f"{i.level}{i.leader}批示",
+                    "date": i.date.isoformat(), "due": (i.date + dt.timedelta(days=due_days)).isoformat(), "overdue_days": days,
+                })
+    return sorted(rows, key=lambda r: (-r["overdue_days"], r["id"]))

@@ -1,0 +1,288 @@
+"""Recording what happens after 审定: journal issues, adoptions, instructions,
+transfers, feedback and problems solved.
+
+Only a person with the office role records them, each as a commit of its
+own; every value is checked before anything is written, and the files are
+put back if the commit fails.  The audit then holds these commits to the
+same rule (outcomes only by the office).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import registry as registry_mod
+from . import schema
+from .frontmatter import FrontMatter
+from .fsutil import write_text
+from .gitio import Git
+from .items import Item
+from .paths import Repo
+from .registry import Person, Registry
+from .review import Refused, commit_env, load_item
+from .status import APPROVED, derive
+from .validate import load_all
+
+KINDS = {"adoption": "采用", "instruction": "批示", "transfer": "转办", "feedback": "反馈", "solved": "解决问题"}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    sha: str
+    items: tuple[Item, ...]
+    summary: str
+
+
+def _date(value: str | None, what: str, today: dt.date, default: dt.date | None = None) -> dt.date:
+    if not value:
+        if default is None:
+            raise Refused("outcome-shape", f"请给出{what}（YYYY-MM-DD）")
+        return default
+    if not schema.is_date(value):
+        raise Refused("outcome-shape", f"{what}“{value}”不是 YYYY-MM-DD 格式的真实日期")
+    day = dt.date.fromisoformat(value)
+    if day > today:
+        raise Refused("outcome-shape", f"{what} {day} 晚于今天（{today}）")
+    return day
+
+
+def _choice(value: str | None, allowed: Sequence[str], what: str) -> str:
+    if value is None or value not in allowed:
+        raise Refused("outcome-shape", f"{what}应为：{'、'.join(allowed)}" + (f"（现在是“{value}”）" if value else ""))
+    return value
+
+
+def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
+    email = git.author_email()
+    person = reg.person_by_email(email)
+    if person is None or not person.has_role("办公室", today):
+        who = f"{person.name}（{email}）" if person else email or "（未设置邮箱）"
+        raise Refused("outcome-not-office", f"办理结果只能由办公室人员记录；{who} 在 {today} 没有“办公室”角色")
+    return person
+
+
+def _approved(item: Item, today: dt.date) -> dt.date:
+    """The day of 审定 通过; refuses an item that has not passed it."""
+    if APPROVED not in derive(item, today).statuses:
+        raise Refused("outcome-before-approval", f"信息 {item.id} 尚未审定通过（当前：{derive(item, today).status}），不能记录办理结果")
+    return max(r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过")
+
+
+@dataclass
+class _Session:
+    """One recording: checks done, files edited in memory, then written and committed together."""
+
+    repo: Repo
+    git: Git
+    reg: Registry
+    today: dt.date
+    clerk: Person
+
+    def commit(self, edits: Mapping[Item, Callable[[FrontMatter], None]], subject: str, kind: str) -> Recorded:
+        originals = {}
+        for item in edits:
+            if self.git.dirty(item.path):
+                raise Refused("dirty", f"{item.path} 有未提交的修改：请先提交或撤销，再记录办理结果")
+        for item, edit in edits.items():
+            path = self.repo.root / item.path
+            originals[path] = path.read_text("utf-8")
+            fm = FrontMatter(originals[path])
+            edit(fm)
+            write_text(path, fm.text())
+        try:
+            updated = tuple(load_item(self.repo, self.reg, item.id, self.today) for item in edits)
+            ids = ", ".join(item.id for item in edits)
+            message = f"{subject}\n\nRecord-Item: {ids}\nRecord-Kind: {kind}\nRecord-By: {self.clerk.id}\n"
+            sha = self.git.commit_paths([item.path for item in edits], message, env=commit_env(self.today))
+        except BaseException:
+            for path, text in originals.items():
+                write_text(path, text)
+                self.git.unstage(self.repo.display(path))
+            raise
+        return Recorded(sha, updated, subject)
+
+
+def _session(repo: Repo, today: dt.date, git: Git) -> _Session:
+    reg, findings = registry_mod.load(repo)
+    if any(f.severity == "error" for f in findings):
+        raise Refused("registry", f"名册有错误，请先修正：{findings[0].text()}")
+    return _Session(repo, git, reg, today, _office_member(git, reg, today))
+
+
+def record(repo: Repo, item_id: str, kind: str, values: Mapping[str, Any], today: dt.date) -> Recorded:
+    """Record one outcome of `kind` (see KINDS) for an approved item."""
+    if kind not in KINDS:
+        raise Refused("outcome-shape", f"办理结果的种类应为：{'、'.join(KINDS)}")
+    with Git(repo.root) as git:
+        s = _session(repo, today, git)
+        item = load_item(repo, s.reg, item_id, today)
+        approved_on = _approved(item, today)
+        edit, subject = _RECORDERS[kind](s, item, values, approved_on)
+        return s.commit({item: edit}, f"{subject}：{item.title}", kind)
+
+
+Edit = tuple[Callable[[FrontMatter], None], str]
+
+
+def _not_before(day: dt.date, floor: dt.date, what: str, since: str) -> None:
+    if day < floor:
+        raise Refused("outcome-shape", f"{what} {day} 早于{since} {floor}")
+
+
+def _adoption(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    level = _choice(v.get("level"), schema.ADOPTION_LEVELS, "采用层级（--level）")
+    day = _date(v.get("date"), "采用日期（--date）", s.today)
+    _not_before(day, approved_on, "采用日期", "审定日期")
+    mode = _choice(v.get("mode") or "单篇采用", schema.enum("adoption_mode"), "采用方式（--mode）")
+    if any(a.level == level and a.date == day for a in item.adoptions):
+        raise Refused("duplicate", f"已经记录过 {day} 的{level}采用")
+    entry = {"level": level, "date": day.isoformat(), "ref": v.get("ref") or None, "mode": mode}
+    return (lambda fm: fm.append("adoptions", entry, before=("instructions", "transfers", "solved"))), f"记录采用（{level}，{mode}）"
+
+
+def _instruction(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    level = _choice(v.get("level"), schema.INSTRUCTION_LEVELS, "批示层级（--level）")
+    leader = _choice(v.get("leader"), schema.LEADERS, "批示领导（--leader）")
+    day = _date(v.get("date"), "批示日期（--date）", s.today)
+    _not_before(day, approved_on, "批示日期", "审定日期")
+    summary = (v.get("summary") or "").strip()
+    if not summary:
+        raise Refused("outcome-shape", "请写明批示摘要（--summary）")
+    assigned = list(v.get("assigned") or ())
+    for unit in assigned:
+        if unit not in s.reg.units:
+            raise Refused("unknown-unit", f"交办单位“{unit}”不在单位名册中")
+    entry = {"level": level, "leader": leader, "date": day.isoformat(), "summary": summary, "assigned": assigned or None}
+    return (lambda fm: fm.append("instructions", entry, before=("transfers", "solved"))), f"记录批示（{level}{leader}）"
+
+
+_LETTER = re.compile(r"〔(\d{4})〕(\d+)号$")
+
+
+def next_letter(s: _Session, year: int) -> str:
+    """The next 转办函 number of `year`, after every letter already in the repository."""
+    loaded = load_all(s.repo, s.today)
+    used = [int(m.group(2)) for i in loaded.items for t in i.transfers if (m := _LETTER.search(t.letter)) and int(m.group(1)) == year]
+    return f"{s.reg.office.letter_prefix}〔{year}〕{max(used, default=0) + 1}号"
+
+
+def _transfer(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    if "转办" not in item.routes:
+        raise Refused("route-missing", "审定时没有选择“转办”渠道，不能记录转办")
+    recipients = [u.id for u in s.reg.units.values() if u.kind in schema.TRANSFER_RECIPIENT_KINDS]
+    to = v.get("to")
+    if to not in recipients:
+        raise Refused("unknown-unit", f"承办单位（--to）应为名册中的部门或镇（办）：{'、'.join(recipients)}")
+    day = _date(v.get("date"), "转办日期（--date）", s.today, default=s.today)
+    _not_before(day, approved_on, "转办日期", "审定日期")
+    due_text = v.get("due")
+    due = dt.date.fromisoformat(due_text) if due_text and schema.is_date(due_text) else day + dt.timedelta(days=s.reg.office.transfer_due_days)
+    if due_text and not schema.is_date(due_text):
+        raise Refused("outcome-shape", f"反馈期限（--due）“{due_text}”不是 YYYY-MM-DD 格式的真实日期")
+    _not_before(due, day, "反馈期限", "转办日期")
+    letter = next_letter(s, day.year)
+    transfers = [_transfer_dict(t) for t in item.transfers]
+    transfers.append({"to": to, "date": day.isoformat(), "letter": letter, "due": due.isoformat()})
+    unit = s.reg.units[to].name
+    return (lambda fm: fm.set("transfers", transfers, after=("instructions", "adoptions", "journal", "routes"))), f"转办（{letter}，{unit}）"
+
+
+def _transfer_dict(t: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"to": t.to, "date": t.date.isoformat(), "letter": t.letter or None, "due": t.due.isoformat()}
+    if t.feedback:
+        entry["feedback"] = {"date": t.feedback.date.isoformat(), "result": t.feedback.result, "summary": t.feedback.summary or None}
+    return entry
+
+
+def _instruction_dict(i: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"level": i.level, "leader": i.leader, "date": i.date.isoformat(), "summary": i.summary or None,
+                             "assigned": list(i.assigned) or None}
+    if i.feedback:
+        entry["feedback"] = {"date": i.feedback.date.isoformat(), "result": i.feedback.result, "summary": i.feedback.summary or None}
+    return entry
+
+
+def _feedback(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    result = _choice(v.get("result"), schema.FEEDBACK_RESULTS, "办理结果（--result）")
+    day = _date(v.get("date"), "反馈日期（--date）", s.today)
+    summary = (v.get("summary") or "").strip() or None
+    feedback = {"date": day.isoformat(), "result": result, "summary": summary}
+    if v.get("instruction"):
+        number = int(v["instruction"])
+        if not 1 <= number <= len(item.instructions):
+            raise Refused("outcome-shape", f"该信息有 {len(item.instructions)} 条批示，--instruction 应在 1 到 {len(item.instructions)} 之间")
+        target = item.instructions[number - 1]
+        _not_before(day, target.date, "反馈日期", "批示日期")
+        entries = [_instruction_dict(i) for i in item.instructions]
+        entries[number - 1]["feedback"] = feedback
+        return (lambda fm: fm.set("instructions", entries)), f"记录批示落实情况（{result}）"
+    open_ones = [i for i, t in enumerate(item.transfers) if v.get("to") in (None, t.to)]
+    if v.get("to") is None:
+        open_ones = [i for i in open_ones if item.transfers[i].feedback is None]
+    if not item.transfers:
+        raise Refused("outcome-shape", "该信息没有转办记录；批示的落实情况请用 --instruction 指明第几条批示")
+    if len(open_ones) != 1:
+        raise Refused("outcome-shape", "请用 --to 指明是哪个承办单位的反馈" if open_ones else "没有待反馈的转办")
+    index = open_ones[0]
+    _not_before(day, item.transfers[index].date, "反馈日期", "转办日期")
+    transfers = [_transfer_dict(t) for t in item.transfers]
+    transfers[index]["feedback"] = feedback
+    unit = s.reg.units[item.transfers[index].to].name if item.transfers[index].to in s.reg.units else item.transfers[index].to
+    return (lambda fm: fm.set("transfers", transfers)), f"记录反馈（{unit}，{result}）"
+
+
+def _solved(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    day = _date(v.get("date"), "解决日期（--date）", s.today)
+    _not_before(day, approved_on, "解决日期", "审定日期")
+    summary = (v.get("summary") or "").strip()
+    if not summary:
+        raise Refused("outcome-shape", "请写明解决了什么问题（--summary）")
+    entry = {"date": day.isoformat(), "summary": summary}
+    return (lambda fm: fm.append("solved", entry)), "记录推动解决的问题"
+
+
+_RECORDERS: dict[str, Callable[[_Session, Item, Mapping[str, Any], dt.date], Edit]] = {
+    "adoption": _adoption, "instruction": _instruction, "transfer": _transfer, "feedback": _feedback, "solved": _solved,
+}
+
+
+# --- the county journal --------------------------------------------------------------
+
+
+def issues(repo: Repo, today: dt.date, year: int) -> dict[int, list[Item]]:
+    """The journal issues of `year`: number -> items in it."""
+    found: dict[int, list[Item]] = {}
+    for item in load_all(repo, today).items:
+        if item.journal and item.journal.year == year:
+            found.setdefault(item.journal.issue, []).append(item)
+    return dict(sorted(found.items()))
+
+
+def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | None = None, issue: int | None = None) -> tuple[int, Recorded]:
+    """Put approved items into a journal issue: a new one (the year's next number) or `issue`."""
+    year = year or today.year
+    if not item_ids:
+        raise Refused("outcome-shape", "请列出要编入本期的信息编号")
+    with Git(repo.root) as git:
+        s = _session(repo, today, git)
+        existing = issues(repo, today, year)
+        if issue is None:
+            issue = max(existing, default=0) + 1
+        elif issue not in existing:
+            raise Refused("outcome-shape", f"{year}年第{issue}期还没有开设：新开一期请不要给 --issue")
+        items = []
+        for item_id in dict.fromkeys(item_ids):
+            item = load_item(repo, s.reg, item_id, today)
+            _approved(item, today)
+            if item.journal is not None:
+                raise Refused("duplicate", f"信息 {item_id} 已编入{item.journal.year}年第{item.journal.issue}期")
+            items.append(item)
+        value = {"year": year, "issue": issue}
+        edits = {item: (lambda fm: fm.set("journal", value, after=("routes", "reviews"))) for item in items}
+        title = s.reg.office.journal_title
+        done = s.commit(edits, f"编入《{title}》{year}年第{issue}期（{len(items)} 条）", "journal")
+        return issue, done
