@@ -17,13 +17,6 @@ from typing import Any
 import click
 
 from . import __version__, registry, schema, status, tables, views
-from . import audit as audit_mod
-from . import bridge as bridge_mod
-from . import demo as demo_mod
-from . import generate as generate_mod
-from . import newitem as newitem_mod
-from . import outcomes as outcomes_mod
-from . import review as review_mod
 from . import validate as validate_mod
 from .dates import today
 from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SqmyError
@@ -235,6 +228,7 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
 
     缺少的选项在终端中逐项询问；不在终端中运行时必须全部给出。
     """
+    from . import newitem as newitem_mod  # imported when used: startup time matters
     repo = _repo()
     reg, _ = registry.load(repo)
     day = today()
@@ -270,6 +264,7 @@ def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[
     STAGE 为 初审、联合复核、复审、审定；DECISION 为 通过、退回修改、不予上报，初审还可以是 联合复核（须 --expert）。
     不符合规则时拒绝，并且不写入任何内容（退出码 1）。
     """
+    from . import review as review_mod  # imported when used: startup time matters
     repo = _repo()
     day = today()
     done = review_mod.record(repo, review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts), day)
@@ -289,6 +284,7 @@ def audit(since: str | None, fmt: str) -> None:
 
     发现违规时退出码为 1；--format json 输出 [{item, commit, rule, message}]。
     """
+    from . import audit as audit_mod  # imported when used: startup time matters
     repo = _repo()
     report = audit_mod.audit(repo, since)
     if fmt == "json":
@@ -308,7 +304,7 @@ def audit(since: str | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("item_id")
-@click.argument("kind", type=click.Choice(list(outcomes_mod.KINDS)))
+@click.argument("kind", type=click.Choice(list(schema.RECORD_KINDS)))
 @click.option("--level", help="采用层级（市政协、省政协、全国政协）或批示层级（县委、县政府、市委……）")
 @click.option("--date", "on", help="日期 YYYY-MM-DD（转办默认今天）")
 @click.option("--ref", help="采用：刊发载体，如“市政协《社情民意信息》2025年第12期”")
@@ -326,6 +322,7 @@ def record(item_id: str, kind: str, on: str | None, fmt: str, **values: Any) -> 
 
     每次记录单独提交；不符合规则时拒绝且不写入。转办函文号按年自动编号。
     """
+    from . import outcomes as outcomes_mod  # imported when used: startup time matters
     values["date"] = on
     done = outcomes_mod.record(_repo(), item_id, kind, values, today())
     item = done.items[0]
@@ -348,6 +345,7 @@ def journal(ctx: click.Context) -> None:
 @click.option("--year", type=int, help="年份（默认今年）")
 def journal_new(item_ids: tuple[str, ...], year: int | None) -> None:
     """新开一期（期号为当年下一个），把审定通过的信息编入。"""
+    from . import outcomes as outcomes_mod  # imported when used: startup time matters
     _, done = outcomes_mod.journal(_repo(), item_ids, today(), year)
     click.echo(f"已{done.summary}，提交 {done.sha[:10]}")
 
@@ -358,6 +356,7 @@ def journal_new(item_ids: tuple[str, ...], year: int | None) -> None:
 @click.option("--year", type=int, help="年份（默认今年）")
 def journal_add(issue: int, item_ids: tuple[str, ...], year: int | None) -> None:
     """把信息编入已开设的第 ISSUE 期。"""
+    from . import outcomes as outcomes_mod  # imported when used: startup time matters
     _, done = outcomes_mod.journal(_repo(), item_ids, today(), year, issue)
     click.echo(f"已{done.summary}，提交 {done.sha[:10]}")
 
@@ -367,6 +366,7 @@ def journal_add(issue: int, item_ids: tuple[str, ...], year: int | None) -> None
 @FORMAT
 def journal_list(year: int | None, fmt: str) -> None:
     """列出一年的各期和所编信息。"""
+    from . import outcomes as outcomes_mod  # imported when used: startup time matters
     year = year or today().year
     found = outcomes_mod.issues(_repo(), today(), year)
     if fmt == "json":
@@ -384,6 +384,7 @@ def journal_list(year: int | None, fmt: str) -> None:
 @click.option("--check", is_flag=True, help="只检查生成的文件是否与名册一致（不一致时退出码 1），不写入")
 def generate(check: bool) -> None:
     """根据名册生成 .github/CODEOWNERS 和 .github/allowed_signers（审核签名用的公钥清单）。"""
+    from . import generate as generate_mod  # imported when used: startup time matters
     repo = _repo()
     reg, found = registry.load(repo)
     if any(f.severity == ERROR for f in found):
@@ -417,6 +418,7 @@ def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | No
 
     退出码：0 已记录，1 拒绝（账号未登记、没有角色、顺序不对……），2 不是审核事件或事件有误。
     """
+    from . import bridge as bridge_mod  # imported when used: startup time matters
     repo = _repo()
     outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path)
     click.echo(outcome.reply)
@@ -434,6 +436,7 @@ def demo(count: int, out: Path, seed: int, signed: int) -> None:
     每条信息一个分支，审核提交由当日担任角色的人完成，审核结束后合并，办理结果由办公室记录；
     在生成的信息库中运行 sqmy audit 应当没有违规。
     """
+    from . import demo as demo_mod  # imported when used: startup time matters
     source = _repo()
     with _progress(lambda: count, "生成信息") as progress:
         stats = demo_mod.make(source, out, count, seed, today(), progress, signed)

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import yaml
 
 from .errors import SqmyError
@@ -78,6 +77,8 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date) -> Path:
         source = template_path.read_text("utf-8")
     except FileNotFoundError:
         raise SqmyError(f"找不到信息模板 {TEMPLATE.as_posix()}") from None
+    import jinja2  # noqa: PLC0415 - only `sqmy new` renders templates
+
     env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["yaml"] = yaml_scalar
     year_dir = repo.items_dir / str(today.year)

@@ -27,7 +27,7 @@ from .review import Refused, commit_env, load_item
 from .status import APPROVED, derive
 from .validate import load_all
 
-KINDS = {"adoption": "采用", "instruction": "批示", "transfer": "转办", "feedback": "反馈", "solved": "解决问题"}
+KINDS = schema.RECORD_KINDS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from importlib import resources
 from typing import Any
 
 import fastjsonschema
-import jsonschema
 
 SCHEMA_NAMES = ("item", "office", "units", "people", "topics")
 
@@ -51,6 +50,8 @@ UNIT_KINDS = enum("unit_kind", "units")
 TRANSFER_RECIPIENT_KINDS = enum("transfer_recipient_kind", "units")
 PERSON_KINDS = enum("person_kind", "people")
 ITEM_FIELDS = tuple(schema("item")["properties"])
+# what `sqmy record` records, with the word the office uses for it
+RECORD_KINDS = {"adoption": "采用", "instruction": "批示", "transfer": "转办", "feedback": "反馈", "solved": "解决问题"}
 # what the office records after 审定 (journal, adoptions, instructions, transfers)
 OUTCOME_FIELDS = tuple(k for k, v in schema("item")["properties"].items() if v.get("x-outcome"))
 
@@ -66,10 +67,6 @@ def is_date(value: object) -> bool:
     return True
 
 
-_FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
-_FORMAT_CHECKER.checks("date")(is_date)
-
-
 @cache
 def _fast(name: str) -> Callable[[Any], Any]:
     compiled: Callable[[Any], Any] = fastjsonschema.compile(schema(name), formats={"date": is_date})
@@ -77,10 +74,14 @@ def _fast(name: str) -> Callable[[Any], Any]:
 
 
 @cache
-def _detailed(name: str) -> jsonschema.protocols.Validator:
+def _detailed(name: str) -> Any:
+    """jsonschema's validator: loaded only when data fails the fast gate (it is slow to import)."""
+    import jsonschema  # noqa: PLC0415
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date")(is_date)
     cls = jsonschema.validators.validator_for(schema(name))
-    validator: jsonschema.protocols.Validator = cls(schema(name), format_checker=_FORMAT_CHECKER)
-    return validator
+    return cls(schema(name), format_checker=checker)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import cache, schema, yamlsrc
 from . import registry as registry_mod
-from . import schema, yamlsrc
 from .errors import SqmyError
 from .findings import Finding, error, has_errors, warning
 from .items import Item, build
@@ -397,16 +397,35 @@ class Loaded:
 
 
 def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Loaded:
-    """The registry and every valid item of `repo`, with all findings."""
+    """The registry and every valid item of `repo`, with all findings.
+
+    Files unchanged since the last run come from the local cache (cache.py).
+    """
     registry, findings = registry_mod.load(repo)
     ctx = Context(repo, registry, today)
     paths = item_files(repo)
-    results = check_items(ctx, paths, progress)
+    use_cache = cache.enabled()
+    key = cache.key(repo, today) if use_cache else ""
+    cached = cache.read(repo, key) if use_cache else {}
+    keep, stale, stats = cache.split(paths, cached)
+    if progress and keep:
+        progress(len(keep))
+    fresh = dict(zip((str(p) for p in stale), check_items(ctx, stale, progress), strict=True))
     items = []
-    for item, item_findings in results:
-        findings.extend(item_findings)
-        if item is not None:
-            items.append(item)
+    entries: dict[str, cache.Entry] = {}
+    for path in paths:
+        name = str(path)
+        if name in keep:
+            entries[name] = keep[name]
+        else:
+            item, found = fresh[name]
+            entries[name] = cache.Entry(stats.get(name, (0, 0, 0)), item, found)
+        entry = entries[name]
+        findings.extend(entry.findings)
+        if entry.item is not None:
+            items.append(entry.item)
+    if use_cache and (stale or len(keep) != len(cached)):
+        cache.write(repo, key, entries)
     findings.extend(duplicate_ids(repo, paths))
     return Loaded(registry, items, findings)
 
