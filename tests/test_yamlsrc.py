@@ -6,9 +6,9 @@ from sqmy import yamlsrc
 
 
 def test_yaml11_surprises_keep_what_was_typed() -> None:
-    doc = yamlsrc.load("a: no\nb: on\nc: 010\nd: 12:30\ne: 2025-03-14\nf: 1.10\ng: 0x1F\n")
+    doc = yamlsrc.load("a: no\nb: on\nc: 010\nd: 12:30\ne: 2025-03-14\nf: 1e3\ng: 0x1F\nh: .5\ni: 0.5\n")
     assert doc.errors == []
-    assert doc.data == {"a": "no", "b": "on", "c": "010", "d": "12:30", "e": "2025-03-14", "f": "1.10", "g": "0x1F"}
+    assert doc.data == {"a": "no", "b": "on", "c": "010", "d": "12:30", "e": "2025-03-14", "f": "1e3", "g": "0x1F", "h": ".5", "i": 0.5}
 
 
 def test_core_types_still_resolve() -> None:

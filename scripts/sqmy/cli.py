@@ -315,6 +315,26 @@ def stats(year: int | None, period_name: str | None, start: str | None, end: str
     _emit(parts, result, fmt, output, heading, f"sqmy-stats-{when.label}", parts[1])
 
 
+@main.command()
+@_period_options
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path), help="另一套考评办法（默认 units/scoring.yml）")
+@REPORT_FORMAT
+@OUTPUT
+def score(year: int | None, period_name: str | None, start: str | None, end: str | None, rules_path: Path | None, fmt: str, output: Path | None) -> None:
+    """考评积分：按考评办法计算个人履职积分、单位积分和等次，并排名（并列同名次；比率排名有最少篇数）。"""
+    from . import score as score_mod
+
+    repo = _repo()
+    day = today()
+    when = stats_mod.period(year, period_name, start, end, day)
+    loaded = _load(repo, day)
+    rules = score_mod.load_rules(repo, loaded.registry, rules_path)
+    result = score_mod.compute(loaded.registry, loaded.items, rules, when, day)
+    parts = score_mod.report_tables(result)
+    heading = f"{loaded.registry.office.short_name}社情民意信息考评（{when.label}，{rules['name']}）"
+    _emit(parts, result, fmt, output, heading, f"sqmy-score-{when.label}", parts[0])
+
+
 # --- review -------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from .findings import Finding, error
 from .paths import Repo
 
 FILES = {"office": "office.yml", "units": "units.yml", "people": "people.yml", "topics": "topics.yml"}
+OPTIONAL = {"scoring": "scoring.yml"}  # an office without 考评办法 still works
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Registry:
     categories: tuple[str, ...]
     focuses: tuple[str, ...]
     key_topics: Mapping[int, Mapping[str, KeyTopic]]
+    scoring: Mapping[str, Any] | None = None  # units/scoring.yml, checked against its schema
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
@@ -121,7 +123,7 @@ class _Reader:
     """Reads one registry file, turning every problem into a finding."""
 
     def __init__(self, repo: Repo, key: str) -> None:
-        self.path = repo.root / "units" / FILES[key]
+        self.path = repo.root / "units" / {**FILES, **OPTIONAL}[key]
         self.shown = repo.display(self.path)
         self.key = key
         self.findings: list[Finding] = []
@@ -133,7 +135,8 @@ class _Reader:
         try:
             text = yamlsrc.decode(self.path.read_bytes())
         except FileNotFoundError:
-            self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
+            if self.key not in OPTIONAL:
+                self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
             return None, None
         except UnicodeDecodeError:
             self.findings.append(error(self.shown, 1, "encoding", "文件不是 UTF-8 编码；请用 UTF-8 保存"))
@@ -182,11 +185,12 @@ def _unique(reader: _Reader, entries: list[dict[str, Any]], key: str, what: str,
 
 def load(repo: Repo) -> tuple[Registry, list[Finding]]:
     """The registry of `repo` and every problem found in its files."""
-    readers = {key: _Reader(repo, key) for key in FILES}
+    readers = {key: _Reader(repo, key) for key in (*FILES, *OPTIONAL)}
     _, office_data = readers["office"].read()
     all_units, unit_entries = readers["units"].read()
     all_people, people_entries = readers["people"].read()
     all_topics, topics_data = readers["topics"].read()
+    _, scoring = readers["scoring"].read()
 
     _unique(readers["units"], all_units or [], "id", "单位编号")
     units = _units(unit_entries or [])
@@ -195,7 +199,7 @@ def load(repo: Repo) -> tuple[Registry, list[Finding]]:
     _check_topics(readers["topics"], all_topics)
     office = _office(office_data) if office_data else _FALLBACK_OFFICE
     categories, focuses, key_topics = _topics(topics_data)
-    registry = Registry(office, units, people, categories, focuses, key_topics)
+    registry = Registry(office, units, people, categories, focuses, key_topics, scoring)
     findings = [f for r in readers.values() for f in r.findings]
     return registry, findings
 
@@ -299,3 +303,6 @@ def _topics(d: dict[str, Any] | None) -> tuple[tuple[str, ...], tuple[str, ...],
 def iter_files(repo: Repo) -> Iterator[Path]:
     for name in FILES.values():
         yield repo.root / "units" / name
+    for name in OPTIONAL.values():
+        if (repo.root / "units" / name).is_file():
+            yield repo.root / "units" / name

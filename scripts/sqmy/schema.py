@@ -19,7 +19,7 @@ from typing import Any
 
 import fastjsonschema
 
-SCHEMA_NAMES = ("item", "office", "units", "people", "topics")
+SCHEMA_NAMES = ("item", "office", "units", "people", "topics", "scoring")
 
 
 @cache

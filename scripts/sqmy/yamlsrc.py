@@ -2,10 +2,11 @@
 
 PyYAML follows YAML 1.1, which silently turns `no`/`on` into booleans, `010`
 into 8 and `12:30` into 750.  Our resolver recognises only what YAML 1.2's core
-schema would, minus floats and timestamps: null, true/false and plain decimal
-integers.  Everything else, dates included, stays the exact text typed; the
+schema would, minus timestamps and exotic floats: null, true/false, plain
+decimal integers and decimal fractions.  Everything else, dates included, stays the exact text typed; the
 JSON Schema then checks formats (a date is a string with `format: date`).
-Mapping keys are always the key's text.
+Plain decimal fractions (0.5) are numbers, for the scoring rules.  Mapping
+keys are always the key's text.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _MAP = "tag:yaml.org,2002:map"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")  # 0.5, 1.25: no 1e3, .5, .inf (kept as text)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
 class _Loader(_Parser):
@@ -67,6 +70,8 @@ class _Loader(_Parser):
                 return _BOOL
             if _DECIMAL.fullmatch(value):
                 return _INT
+            if _FLOAT.fullmatch(value):
+                return _FLOAT_TAG
             return _STR
         return _SEQ if kind is SequenceNode else _MAP
 
@@ -93,6 +98,8 @@ class _Constructed:
                 return None
             if tag == _INT:
                 return int(text)
+            if tag == _FLOAT_TAG and _FLOAT.fullmatch(text):
+                return float(text)
             if tag == _BOOL:
                 return _BOOLS[text]
             return text  # an explicit tag such as !!binary: keep the text
