@@ -123,21 +123,20 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
     for f in group:
         earned = item_points(f, rules)
         authors = f.item.authors
-        for position, person in enumerate(authors):
+        for position, author in enumerate(authors):
             if position == 0:
-                person_points[person] += earned.shared * shares["first"] + earned.first
-                person_first[person] += 1
+                person_points[author] += earned.shared * shares["first"] + earned.first
+                person_first[author] += 1
             else:
-                person_points[person] += earned.shared * shares["co"] + earned.co
-            person_items[person] += 1
-        unit = f.item.unit
-        unit_points[unit] += earned.shared + earned.first
-        unit_items[unit] += 1
-        unit_adopted[unit] += bool(f.adopted)
+                person_points[author] += earned.shared * shares["co"] + earned.co
+            person_items[author] += 1
+        unit_points[f.item.unit] += earned.shared + earned.first
+        unit_items[f.item.unit] += 1
+        unit_adopted[f.item.unit] += bool(f.adopted)
     year = when.start.year
     quota_points = (rules.get("quota") or {}).get("points", 0)
     units = set(unit_items) | {u.id for u in reg.units.values() if u.quota.get(year)}
-    unit_rows = []
+    unit_rows: list[dict[str, Any]] = []
     for unit_id in units:
         unit = reg.units.get(unit_id)
         quota = unit.quota.get(year) if unit else None
@@ -151,7 +150,7 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
     unit_rows.sort(key=lambda r: (-r["points"], -r["items"], r["unit"]))
     for row, position in zip(unit_rows, rank([r["points"] for r in unit_rows]), strict=True):
         row["rank"] = position
-    people_rows = []
+    people_rows: list[dict[str, Any]] = []
     for person_id, points in person_points.items():
         person = reg.people.get(person_id)
         total = round(_cap(points, caps.get("person")), 2)
@@ -164,7 +163,7 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
     for row, position in zip(people_rows, rank([r["points"] for r in people_rows]), strict=True):
         row["rank"] = position
     minimum = (rules.get("ranking") or {}).get("min_items", 1)
-    rated = [
+    rated: list[dict[str, Any]] = [
         {"unit": r["unit"], "name": r["name"], "items": r["items"], "adopted": r["adopted"],
          "rate": Ratio(round(r["adopted"] / r["items"], 4)) if r["items"] else None}
         for r in unit_rows if r["items"]
