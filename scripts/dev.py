@@ -12,6 +12,7 @@ installed.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import subprocess
@@ -64,6 +65,17 @@ def demo() -> int:
         print("（不是完整的 Git 克隆，跳过审计）")
     say("信息状态汇总")
     run(BIN / "sqmy", "status", "--summary")
+    say("督办：逾期未反馈的转办和批示")
+    run(BIN / "sqmy", "status", "--overdue")
+    out = ROOT / "build" / "stats"
+    say(f"统计与考评（写入 {out.relative_to(ROOT)}/）")
+    year = datetime.date.today().year
+    for y in (year - 1, year):
+        for command in ("stats", "score"):
+            for fmt in ("json", "xlsx"):
+                subprocess.run([str(BIN / "sqmy"), command, "--year", str(y), "--format", fmt, "-o", str(out / f"{command}-{y}.{fmt}")],
+                               cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    run(BIN / "sqmy", "stats", "--year", str(year), "--by", "focus")
     return 0
 
 

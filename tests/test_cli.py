@@ -63,7 +63,7 @@ def test_units_text_and_json(demo: Path, sqmy: Invoke) -> None:
     assert "2025年任务" in text.stdout
     rows = json.loads(sqmy("units", "--format", "json").stdout)
     shefawei = next(r for r in rows if r["id"] == "shefawei")
-    assert shefawei["quota"] == {"2025": 40, "2026": 40}
+    assert shefawei["quota"] == {"2025": 8, "2026": 8}
     assert shefawei["people"] == 4
 
 

@@ -112,3 +112,25 @@ def test_bridge_passes_user_text_only_through_the_environment() -> None:
 def test_generated_files_are_current() -> None:
     result = CliRunner().invoke(main, ["--root", str(REPO), "generate", "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_stats_workflow_script_runs_here(tmp_path: Path) -> None:
+    """The workflow's own script, run with bash in a copy of the demo office: the artifacts it uploads exist."""
+    data = load(REPO / ".github" / "workflows" / "stats.yml")
+    steps = data["jobs"]["stats"]["steps"]
+    script = next(s["run"] for s in steps if s.get("name") == "计算统计和考评积分")
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    office = tmp_path / "office"
+    for folder in ("units", "items", "templates"):
+        shutil.copytree(REPO / folder, office / folder)
+    summary = tmp_path / "summary.md"
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary), "SQMY_TODAY": "2026-11-28", "HOME": str(tmp_path)}
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=office, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    made = sorted(p.name for p in (office / upload["with"]["path"]).iterdir())
+    year = int(subprocess.run(["date", "+%Y"], capture_output=True, text=True, check=True).stdout)
+    for y in (year - 1, year):
+        for name in (f"stats-{y}.json", f"stats-{y}.xlsx", f"score-{y}.json", f"score-{y}.xlsx"):
+            assert name in made
+    assert "overdue.json" in made
+    assert "| 采集 |" in summary.read_text("utf-8")
