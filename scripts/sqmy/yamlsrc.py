@@ -50,6 +50,7 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")  # 0.5, 1.25: no 1e3, .5, .inf (kept as text)
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_NUMBER_START = frozenset("-+0123456789")
 
 
 class _Loader(_Parser):
@@ -68,6 +69,8 @@ class _Loader(_Parser):
                 return _NULL
             if value in _BOOLS:
                 return _BOOL
+            if value[0] not in _NUMBER_START:  # most values: text, no pattern to try
+                return _STR
             if _DECIMAL.fullmatch(value):
                 return _INT
             if _FLOAT.fullmatch(value):
