@@ -84,6 +84,11 @@ def _detailed(name: str) -> Any:
     return cls(schema(name), format_checker=checker)
 
 
+def prepare(name: str) -> None:
+    """Compile the fast validator now (before worker processes are forked, so they share it)."""
+    _fast(name)
+
+
 @dataclass(frozen=True)
 class SchemaProblem:
     path: tuple[str | int, ...]

@@ -321,11 +321,9 @@ def _mask(number: str) -> str:
 _WORKER: Context | None = None
 
 
-def _init_worker(root: str, today: str) -> None:
+def _init_worker(ctx: Context) -> None:
     global _WORKER
-    repo = Repo(Path(root))
-    registry, _ = registry_mod.load(repo)
-    _WORKER = Context(repo, registry, dt.date.fromisoformat(today))
+    _WORKER = ctx
 
 
 def _check_chunk(paths: list[str], keep_items: bool) -> list[tuple[Item | None, list[Finding]]]:
@@ -356,7 +354,8 @@ def check_items(
     size = max(100, len(paths) // (workers * 8))
     chunks = [[str(p) for p in paths[i : i + size]] for i in range(0, len(paths), size)]
     results = []
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(ctx.repo.root), ctx.today.isoformat())) as pool:
+    schema.prepare("item")  # compiled once, before the workers are forked
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
         for chunk_result in pool.map(_check_chunk, chunks, [keep_items] * len(chunks)):
             results.extend(chunk_result)
             if progress:

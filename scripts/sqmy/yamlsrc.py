@@ -69,7 +69,7 @@ class _Loader(_Parser):
                 return _NULL
             if value in _BOOLS:
                 return _BOOL
-            if value[0] not in _NUMBER_START:  # most values: text, no pattern to try
+            if value[0] not in _NUMBER_START or "-" in value[1:] or ":" in value:  # text and dates: no pattern to try
                 return _STR
             if _DECIMAL.fullmatch(value):
                 return _INT
