@@ -76,6 +76,10 @@ def demo() -> int:
                 subprocess.run([str(BIN / "sqmy"), command, "--year", str(y), "--format", fmt, "-o", str(out / f"{command}-{y}.{fmt}")],
                                cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     run(BIN / "sqmy", "stats", "--year", str(year), "--by", "focus")
+    say("归档网站")
+    run(BIN / "sqmy", "build", "--audience", "public")
+    run(BIN / "sqmy", "build")
+    print(f"用浏览器打开 {ROOT / 'site' / 'index.html'}（内部版）或 {ROOT / 'site-public' / 'index.html'}（公开版）")
     return 0
 
 

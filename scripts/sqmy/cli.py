@@ -335,6 +335,30 @@ def score(year: int | None, period_name: str | None, start: str | None, end: str
     _emit(parts, result, fmt, output, heading, f"sqmy-score-{when.label}", parts[0])
 
 
+@main.command()
+@click.option("--audience", type=click.Choice(["internal", "public"]), default="internal", show_default=True,
+              help="internal 内部版（全部信息和记录）；public 公开版（只有公开的信息，不含审核意见、联系方式等内部内容）")
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), help="输出目录（默认：内部版 site/，公开版 site-public/）")
+def build(audience: str, site_dir: Path | None) -> None:
+    """生成归档网站（MkDocs + mkdocs-material），可离线浏览。"""
+    repo = _repo()
+    config_file = repo.root / "mkdocs.yml"
+    if not config_file.is_file():
+        raise SqmyError("信息库中没有 mkdocs.yml：请从示例信息库复制 mkdocs.yml 和 templates/site/")
+    target = (site_dir or repo.root / ("site" if audience == "internal" else "site-public")).resolve()
+    os.environ["SQMY_AUDIENCE"] = audience
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        mkdocs_build(load_config(str(config_file), site_dir=str(target)))
+    except MkDocsException as exc:
+        raise SqmyError(f"生成网站失败：{exc}") from None
+    click.echo(f"已生成{'内部版' if audience == 'internal' else '公开版'}归档：{target / 'index.html'}")
+
+
 # --- review -------------------------------------------------------------------
 
 

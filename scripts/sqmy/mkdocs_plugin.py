@@ -1,0 +1,69 @@
+"""The MkDocs plugin: a thin adapter that hands sitegen's pages to MkDocs.
+
+Registered as the `sqmy` plugin (entry point in pyproject.toml), so that
+`mkdocs build`, `mkdocs serve` and `sqmy build` all make the same archive.
+The edition is the plugin option `audience` (internal | public), or the
+environment variable SQMY_AUDIENCE, which `sqmy build --audience` sets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from . import sitegen
+from .dates import today
+from .errors import SqmyError
+from .fsutil import write_text
+from .paths import find_repo
+from .validate import load_all
+
+log = logging.getLogger("mkdocs.plugins.sqmy")
+
+
+class _Options(Config):  # type: ignore[no-untyped-call]
+    audience = config_options.Choice(sitegen.AUDIENCES, default=sitegen.INTERNAL)
+
+
+class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
+    edition: sitegen.Edition
+    pages: dict[str, str]
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        audience = os.environ.get("SQMY_AUDIENCE") or self.config.audience
+        if audience not in sitegen.AUDIENCES:
+            raise PluginError(f"SQMY_AUDIENCE 应为 internal 或 public，现在是“{audience}”")
+        try:
+            repo = find_repo(Path(config.config_file_path).parent)
+            day = today()
+            loaded = load_all(repo, day)
+        except SqmyError as exc:
+            raise PluginError(exc.message) from None
+        broken = {f.path for f in loaded.findings if f.severity == "error"}
+        if broken:
+            log.warning("%d 个文件有错误，未收入归档；运行 sqmy validate 查看详情", len(broken))
+        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day)
+        self.pages = sitegen.pages(self.edition)
+        office = loaded.registry.office
+        suffix = "" if audience == sitegen.INTERNAL else "（公开版）"
+        config.site_name = f"{office.short_name}社情民意信息{suffix}"
+        if not config.nav:
+            config.nav = sitegen.NAV
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
+        for path, content in self.pages.items():
+            files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
+        write_text(Path(config.site_dir) / "items.json", sitegen.items_json(self.edition))

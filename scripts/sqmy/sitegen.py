@@ -1,0 +1,358 @@
+"""The archive's pages as plain data: {path in the site's docs: Markdown}.
+
+Everything here is a plain function of the loaded repository, the audience
+and the day; the MkDocs plugin only hands the result to MkDocs.  The public
+edition sees only `audience: 公开` items and nothing internal about them: no
+reviewer, no comment, no summary of instructions or feedback, no statistics
+of internal items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import stats as stats_mod
+from .items import Item
+from .registry import Registry
+from .report import markdown
+from .status import ALL, APPROVED, OVERDUE, Status, derive
+
+INTERNAL, PUBLIC = "internal", "public"
+AUDIENCES = (INTERNAL, PUBLIC)
+
+
+@dataclass(frozen=True)
+class Edition:
+    reg: Registry
+    items: list[Item]  # the items this edition may show
+    audience: str
+    today: dt.date
+    statuses: Mapping[str, Status]
+
+    @property
+    def internal(self) -> bool:
+        return self.audience == INTERNAL
+
+
+def edition(reg: Registry, items: Iterable[Item], audience: str, today: dt.date) -> Edition:
+    if audience not in AUDIENCES:
+        raise ValueError(audience)
+    shown = [i for i in items if audience == INTERNAL or i.audience == "公开"]
+    shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
+    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown})
+
+
+def item_url(item: Item) -> str:
+    return f"items/{item.id[:4]}/{item.id}.md"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _link(item: Item, base: str = "") -> str:
+    return f"[{_cell(item.title)}]({base}{item_url(item)})"
+
+
+def _names(reg: Registry, ids: Iterable[str]) -> str:
+    return "、".join(reg.people[i].name if i in reg.people else i for i in ids)
+
+
+def _unit(reg: Registry, unit_id: str) -> str:
+    return reg.units[unit_id].name if unit_id in reg.units else unit_id
+
+
+def item_table(e: Edition, items: Iterable[Item], base: str) -> str:
+    rows = ["| 报送日期 | 标题 | 单位 | 状态 |", "|---|---|---|---|"]
+    for item in items:
+        rows.append(f"| {item.submitted or '草稿'} | {_link(item, base)} | {_cell(_unit(e.reg, item.unit))} | {e.statuses[item.id].status} |")
+    return "\n".join(rows) + "\n" if len(rows) > 2 else "（暂无）\n"
+
+
+# --- one item ----------------------------------------------------------------------
+
+
+def item_page(e: Edition, item: Item) -> str:
+    reg, st = e.reg, e.statuses[item.id]
+    meta = [
+        ("编号", item.id), ("反映人", _names(reg, item.authors)), ("单位", _unit(reg, item.unit)),
+        ("报送日期", item.submitted or "草稿"), ("选题类别", item.category), ("选题重点", item.focus),
+        ("信息来源", item.source), ("状态", "、".join(st.statuses)),
+    ]
+    if item.key_topic:
+        year = item.submitted.year if item.submitted else item.year
+        topic = reg.key_topics.get(year, {}).get(item.key_topic)
+        meta.append(("年度重点选题", topic.title if topic else item.key_topic))
+    if item.journal:
+        meta.append(("编发", f"《{reg.office.journal_title}》{item.journal.year}年第{item.journal.issue}期"))
+    if item.routes:
+        meta.append(("转化渠道", "、".join(item.routes)))
+    if e.internal:
+        meta.append(("公开范围", item.audience))
+    lines = [f"# {item.title}", "", "| | |", "|---|---|", *(f"| {k} | {_cell(v)} |" for k, v in meta), "", item.body.strip(), ""]
+    lines += _review_section(e, item)
+    lines += _outcome_section(e, item)
+    if e.internal and reg.office.repository_url:
+        lines += [f"[查看这条信息在 Git 中的全部修改记录]({reg.office.repository_url.rstrip('/')}/commits/main/{item.path})", ""]
+    return "\n".join(lines)
+
+
+def _review_section(e: Edition, item: Item) -> list[str]:
+    if not item.reviews:
+        return []
+    current = item.digest
+    if e.internal:
+        rows = ["| 日期 | 环节 | 审核人 | 意见 | 所审文本 | 说明 |", "|---|---|---|---|---|---|"]
+        for r in item.reviews:
+            imported = item.imported is not None and r.date <= item.imported.date
+            text = ("一致（历史导入）" if imported else "一致") if r.digest == current else "**已改动**"
+            decision = r.decision + (f"（专家：{_names(e.reg, r.experts)}）" if r.experts else "")
+            rows.append(f"| {r.date} | {r.stage} | {_names(e.reg, [r.by])} | {decision} | {text} | {_cell(r.comment)} |")
+    else:
+        rows = ["| 日期 | 环节 | 意见 |", "|---|---|---|"]
+        rows += [f"| {r.date} | {r.stage} | {r.decision} |" for r in item.reviews]
+    return ["## 审核过程", "", *rows, ""]
+
+
+def _outcome_section(e: Edition, item: Item) -> list[str]:
+    reg, lines = e.reg, []
+    for a in item.adoptions:
+        lines.append(f"- {a.date} 被{a.level}采用（{a.mode}）" + (f"：{a.ref}" if a.ref else ""))
+    for i in item.instructions:
+        text = f"- {i.date} {i.level}{i.leader}批示"
+        if e.internal:
+            text += (f"：{i.summary.rstrip('。')}" if i.summary else "") + (f"；交办 {'、'.join(_unit(reg, u) for u in i.assigned)}" if i.assigned else "")
+            if i.feedback:
+                text += f"；{i.feedback.date} 落实情况：{i.feedback.result}"
+            elif i.overdue_days(e.today, reg.office.instruction_due_days):
+                text += f"；**逾期 {i.overdue_days(e.today, reg.office.instruction_due_days)} 天未反馈**"
+        lines.append(text)
+    for t in item.transfers:
+        text = f"- {t.date} 转办{_unit(reg, t.to)}" + (f"（{t.letter}）" if t.letter and e.internal else "")
+        if t.feedback:
+            text += f"；{t.feedback.date} 反馈：{t.feedback.result}" + (f"，{t.feedback.summary.rstrip('。')}" if t.feedback.summary and e.internal else "")
+        elif t.overdue_days(e.today):
+            text += f"；**逾期 {t.overdue_days(e.today)} 天未反馈**" if e.internal else "；办理中"
+        else:
+            text += f"；办理中（期限 {t.due}）" if e.internal else "；办理中"
+        lines.append(text)
+    for s in item.solved:
+        lines.append(f"- {s.date} 推动解决：{s.summary}")
+    return ["## 转化和办理", "", *lines, ""] if lines else []
+
+
+# --- indexes -----------------------------------------------------------------------------
+
+
+def _index(e: Edition, folder: str, title: str, groups: Mapping[str, list[Item]], label: Callable[[str], str]) -> dict[str, str]:
+    """An overview page of the groups and one page per group, items out of the menu."""
+    pages = {}
+    overview = [f"# {title}", "", f"| {title.removeprefix('按')} | 信息 |", "|---|---|"]
+    for key, members in groups.items():
+        overview.append(f"| [{_cell(label(key))}]({key}.md) | {len(members)} |")
+        pages[f"{folder}/{key}.md"] = f"# {label(key)}\n\n共 {len(members)} 条。\n\n" + item_table(e, members, "../../")
+    pages[f"{folder}/index.md"] = "\n".join(overview) + "\n"
+    return pages
+
+
+def _group(items: Iterable[Item], key: Callable[[Item], Iterable[str]]) -> dict[str, list[Item]]:
+    found: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        for k in key(item):
+            found[k].append(item)
+    return dict(sorted(found.items()))
+
+
+def indexes(e: Edition) -> dict[str, str]:
+    reg, items = e.reg, e.items
+    pages: dict[str, str] = {}
+    pages |= _index(e, "by/year", "按年份", _group(items, lambda i: [str(i.year)]), lambda k: f"{k}年")
+    pages |= _index(e, "by/month", "按月份", _group(items, lambda i: [f"{i.submitted:%Y-%m}"] if i.submitted else []), lambda k: k)
+    pages |= _index(e, "by/unit", "按单位", _group(items, lambda i: [i.unit]), lambda k: _unit(reg, k))
+    pages |= _index(e, "by/category", "按选题类别", _group(items, lambda i: [i.category]), lambda k: k)
+    pages |= _index(e, "by/focus", "按选题重点", _group(items, lambda i: [i.focus]), lambda k: k)
+    topics = {t.id: t.title for year in reg.key_topics.values() for t in year.values()}
+    pages |= _index(e, "by/key-topic", "按年度重点选题", _group(items, lambda i: [i.key_topic] if i.key_topic else []), lambda k: topics.get(k, k))
+    order = {s: n for n, s in enumerate(ALL)}
+    by_status = _group(items, lambda i: [e.statuses[i.id].status])
+    pages |= _index(e, "by/status", "按状态", dict(sorted(by_status.items(), key=lambda kv: order.get(kv[0], 99))), lambda k: k)
+    pages |= _index(e, "by/adoption", "按采用层级", _group(items, lambda i: sorted({a.level for a in i.adoptions})), lambda k: f"{k}采用")
+    if e.internal:
+        pages |= _index(e, "by/person", "按反映人", _group(items, lambda i: i.authors), lambda k: _names(reg, [k]))
+    pages["by/instructions.md"] = _instructions(e)
+    pages["by/transfers.md"] = _transfers(e)
+    return pages
+
+
+def _instructions(e: Edition) -> str:
+    rows = ["# 领导批示", "", "| 日期 | 批示 | 信息 | 落实情况 |", "|---|---|---|---|"]
+    entries = sorted(((i, item) for item in e.items for i in item.instructions), key=lambda x: x[0].date, reverse=True)
+    for i, item in entries:
+        state = i.feedback.result if i.feedback else ("**逾期未反馈**" if e.internal and i.overdue_days(e.today, e.reg.office.instruction_due_days) else "—")
+        rows.append(f"| {i.date} | {i.level}{i.leader} | {_link(item, '../')} | {state} |")
+    return "\n".join(rows) + "\n"
+
+
+def _transfers(e: Edition) -> str:
+    rows = ["# 转办和反馈", "", "| 转办日期 | 承办单位 | 信息 | 期限 | 反馈 |", "|---|---|---|---|---|"]
+    entries = sorted(((t, item) for item in e.items for t in item.transfers), key=lambda x: x[0].date, reverse=True)
+    for t, item in entries:
+        if t.feedback:
+            state = f"{t.feedback.date} {t.feedback.result}"
+        elif t.overdue_days(e.today):
+            state = f"**逾期 {t.overdue_days(e.today)} 天**" if e.internal else "办理中"
+        else:
+            state = "办理中"
+        rows.append(f"| {t.date} | {_cell(_unit(e.reg, t.to))} | {_link(item, '../')} | {t.due} | {state} |")
+    return "\n".join(rows) + "\n"
+
+
+def journal_pages(e: Edition) -> dict[str, str]:
+    issues: dict[tuple[int, int], list[Item]] = defaultdict(list)
+    for item in e.items:
+        if item.journal:
+            issues[(item.journal.year, item.journal.issue)].append(item)
+    title = e.reg.office.journal_title
+    overview = [f"# 《{title}》", "", "| 期 | 信息 |", "|---|---|"]
+    pages = {}
+    for (year, number), members in sorted(issues.items(), reverse=True):
+        name = f"{year}-{number:03d}"
+        overview.append(f"| [{year}年第{number}期]({name}.md) | {len(members)} |")
+        links = "\n".join(f"{n}. {_link(item, '../')}" for n, item in enumerate(sorted(members, key=lambda i: i.id), start=1))
+        pages[f"journal/{name}.md"] = f"# 《{title}》{year}年第{number}期\n\n{links}\n"
+    pages["journal/index.md"] = "\n".join(overview) + "\n"
+    return pages
+
+
+# --- home, statistics, rules ------------------------------------------------------------------
+
+
+def home(e: Edition) -> str:
+    reg, year = e.reg, e.today.year
+    result = stats_mod.compute(reg, e.items, stats_mod.period(year, None, None, None, e.today), e.today)
+    counts = stats_mod.flat(result)
+    shown = ("collected", "edited", "reported", "adopted_city", "instructed", "transferred", "feedback")
+    headline = " · ".join(f"{stats_mod.COLUMNS[k]} **{counts[k]}**" for k in shown)
+    lines = [f"# {reg.office.short_name}社情民意信息", "", f"{year}年（截至 {e.today}）：{headline}", ""]
+    if e.internal and result["quota"]:
+        lines += ["## 任务完成", "", "| 单位 | 任务 | 采集 | 完成率 |", "|---|---|---|---|"]
+        lines += [f"| {_cell(q['name'])} | {q['quota']} | {q['collected']} | {q['completion']:.0%} |" for q in result["quota"]]
+        lines.append("")
+    adoptions = sorted(((a, i) for i in e.items for a in i.adoptions), key=lambda x: x[0].date, reverse=True)[:8]
+    if adoptions:
+        lines += ["## 最新采用", "", *(f"- {a.date} {a.level}：{_link(i)}" for a, i in adoptions), ""]
+    instructions = sorted(((x, i) for i in e.items for x in i.instructions), key=lambda x: x[0].date, reverse=True)[:8]
+    if instructions:
+        lines += ["## 最新批示", "", *(f"- {x.date} {x.level}{x.leader}：{_link(i)}" for x, i in instructions), ""]
+    if e.internal:
+        late = [i for i in e.items if OVERDUE in e.statuses[i.id].statuses]
+        lines += ["## 逾期未反馈", "", *(f"- {_link(i)}（{_unit(reg, i.unit)}）" for i in late), ""] if late else []
+    lines += ["## 浏览", "", "[按年份](by/year/index.md) · [按单位](by/unit/index.md) · [按状态](by/status/index.md) · "
+              "[期刊](journal/index.md) · [统计](stats.md)", ""]
+    return "\n".join(lines)
+
+
+def stats_page(e: Edition) -> str:
+    parts = []
+    years = sorted({i.submitted.year for i in e.items if i.submitted}, reverse=True)
+    for year in years:
+        result = stats_mod.compute(e.reg, e.items, stats_mod.period(year, None, None, None, e.today), e.today)
+        tables = stats_mod.report_tables(result, e.reg, ["unit", "category", "focus", "month"])
+        if not e.internal:
+            tables = [t for t in tables if t.title != "任务完成"]
+        parts.append(f"# {year}年\n\n" + markdown(tables).replace("\n## ", "\n### ").replace("## ", "### ", 1))
+    scope = "" if e.internal else "（公开版只统计公开的信息）"
+    return f"# 统计{scope}\n\n" + "\n".join(parts)
+
+
+def rules_page(e: Edition) -> str:
+    rules = e.reg.scoring
+    if not rules:
+        return "# 考评办法\n\n本办公室尚未在 units/scoring.yml 中写明考评办法。\n"
+    names = {"submitted": "报送", "edited": "县政协采编", "reported": "直报市政协", "transferred": "转办", "feedback": "得到反馈",
+             "implemented": "推动落实", "converted": "提案、视察报告、会议发言转化"}
+
+    def value(v: Any) -> str:
+        return f"第一反映人 {v['first']} 分，其他反映人各 {v['co']} 分" if isinstance(v, Mapping) else f"{v} 分"
+
+    p = rules["points"]
+    lines = [f"# {rules['name']}", "", "## 计分", "", "| 事项 | 分值 |", "|---|---|"]
+    lines += [f"| {names[k]} | {value(v)} |" for k, v in p.items() if k in names]
+    lines += [f"| 被{level}采用 | {value(v)} |" for level, v in (p.get("adopted") or {}).items()]
+    lines += [f"| {level}{leader}批示 | {value(v)} |" for level, leaders in (p.get("instructed") or {}).items() for leader, v in leaders.items()]
+    modes = p.get("adoption_mode") or {}
+    if modes:
+        lines += ["", "采用方式系数：" + "，".join(f"{m} × {f:g}" for m, f in modes.items()) + "。"]
+    shares = rules.get("authors") or {}
+    if shares:
+        lines += [f"合写：第一反映人得 {shares.get('first', 1):g} 倍，其他反映人各得 {shares.get('co', 0):g} 倍。"]
+    caps = {k: v for k, v in (rules.get("caps") or {}).items() if v is not None}
+    if caps:
+        labels = {"item": "每条信息", "person": "每人全年", "unit": "每个单位全年"}
+        lines += ["上限：" + "，".join(f"{labels[k]} {v:g} 分" for k, v in caps.items()) + "。"]
+    if rules.get("quota"):
+        lines += [f"单位完成全年任务得 {rules['quota']['points']:g} 分，未完成按完成比例计。"]
+    lines += ["", "## 等次", "", *(f"- {g['min']:g} 分及以上：{g['grade']}" for g in sorted(rules["grades"], key=lambda g: -g["min"]))]
+    minimum = (rules.get("ranking") or {}).get("min_items")
+    if minimum:
+        lines += ["", f"采用率等比率排名只包括采集 {minimum} 篇及以上的单位。"]
+    return "\n".join(lines) + "\n"
+
+
+def guide_examples(e: Edition) -> str:
+    adopted = [i for i in e.items if i.adoptions and i.audience == "公开"][:12]
+    lines = ["# 优秀信息示例", "", "以下是被上级政协采用的公开信息，可供撰写时参考选题、结构和建议的写法。", ""]
+    lines += [f"- {_link(i, '../')}（{_unit(e.reg, i.unit)}，{'、'.join(sorted({a.level for a in i.adoptions}))}采用）" for i in adopted]
+    return "\n".join(lines) + "\n"
+
+
+# --- all of it -------------------------------------------------------------------------------
+
+
+def pages(e: Edition) -> dict[str, str]:
+    """Every generated page of the edition."""
+    found = {"index.md": home(e), "stats.md": stats_page(e), "rules.md": rules_page(e), "guide/examples.md": guide_examples(e)}
+    found |= indexes(e)
+    found |= journal_pages(e)
+    found |= {item_url(item): item_page(e, item) for item in e.items}
+    return found
+
+
+NAV = [
+    {"首页": "index.md"},
+    {"信息": ["by/year/index.md", "by/month/index.md", "by/unit/index.md", "by/category/index.md", "by/focus/index.md",
+              "by/key-topic/index.md", "by/status/index.md", "by/adoption/index.md", "by/instructions.md", "by/transfers.md"]},
+    {"期刊": "journal/index.md"},
+    {"统计": "stats.md"},
+    {"写作指南": ["guide.md", "guide/examples.md"]},
+    {"考评办法": "rules.md"},
+]
+
+
+def items_json(e: Edition, base_url: str = "") -> str:
+    """A machine-readable index of the edition's items."""
+    rows = []
+    for item in e.items:
+        st = e.statuses[item.id]
+        row: dict[str, Any] = {
+            "id": item.id, "title": item.title, "unit": item.unit, "unit_name": _unit(e.reg, item.unit),
+            "authors": [e.reg.people[a].name if a in e.reg.people else a for a in item.authors],
+            "submitted": item.submitted.isoformat() if item.submitted else None, "category": item.category, "focus": item.focus,
+            "source": item.source, "status": st.status, "statuses": list(st.statuses),
+            "approved": APPROVED in st.statuses, "routes": list(item.routes),
+            "journal": {"year": item.journal.year, "issue": item.journal.issue} if item.journal else None,
+            "adoptions": [{"level": a.level, "date": a.date.isoformat(), "mode": a.mode} for a in item.adoptions],
+            "instructions": [{"level": i.level, "leader": i.leader, "date": i.date.isoformat()} for i in item.instructions],
+            "transfers": [{"to": t.to, "date": t.date.isoformat(), "feedback": t.feedback.result if t.feedback else None} for t in item.transfers],
+            "url": f"{base_url}items/{item.id[:4]}/{item.id}/",
+        }
+        if e.internal:
+            row["audience"] = item.audience
+            row["author_ids"] = list(item.authors)
+        rows.append(row)
+    return json.dumps({"edition": e.audience, "generated": e.today.isoformat(), "items": rows}, ensure_ascii=False, indent=1)

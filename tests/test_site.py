@@ -1,0 +1,108 @@
+"""The archive, built for real with MkDocs, in both editions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sqmy import registry
+from sqmy.cli import main
+from sqmy.paths import Repo
+from sqmy.validate import load_all
+
+from .conftest import REPO
+
+DAY = "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo office, copied, with both editions built by `sqmy build`."""
+    root = tmp_path_factory.mktemp("archive") / "office"
+    for name in ("units", "items", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SQMY_TODAY", DAY)
+        for audience in ("internal", "public"):
+            result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    return root
+
+
+def test_internal_edition_has_every_page(built: Path) -> None:
+    site = built / "site"
+    index = json.loads((site / "items.json").read_text("utf-8"))
+    assert index["edition"] == "internal"
+    assert len(index["items"]) == 65
+    for row in index["items"]:
+        page = site / row["url"] / "index.html"
+        assert page.is_file(), row["url"]
+    for page in ("index.html", "by/year/index.html", "by/unit/index.html", "by/status/index.html", "by/person/index.html",
+                 "by/transfers/index.html", "by/instructions/index.html", "journal/index.html", "stats/index.html",
+                 "rules/index.html", "guide/index.html", "guide/examples/index.html"):
+        assert (site / page).is_file(), page
+    item = (site / "items/2025/2025-0512-yangshufen-1/index.html").read_text("utf-8")
+    assert "审核过程" in item
+    assert "郑雅文" in item  # the 初审 reviewer
+    assert "建议质量较好，同意" in item  # a reviewer's comment
+    assert "示政协转〔2025〕2号" in item
+    assert "逾期" in (site / "by/transfers/index.html").read_text("utf-8")
+
+
+def test_item_pages_stay_out_of_the_menu(built: Path) -> None:
+    page = (built / "site" / "by/year/2025" / "index.html").read_text("utf-8")
+    start = page.index('<nav class="md-nav md-nav--primary')
+    menu = page[start : page.index('class="md-content"', start)]
+    assert "期刊" in menu
+    assert "items/2025/" not in menu  # the menu would make the build quadratic (NOTES)
+    assert "items/2025/" in page[page.index('class="md-content"'):]  # the index page links the items
+
+
+def test_public_edition_shows_nothing_internal(built: Path) -> None:
+    site = built / "site-public"
+    reg, _ = registry.load(Repo(built))
+    items = load_all(Repo(built), dt.date.fromisoformat(DAY)).items
+    public = [i for i in items if i.audience == "公开"]
+    internal = [i for i in items if i.audience != "公开"]
+    index = json.loads((site / "items.json").read_text("utf-8"))
+    assert {row["id"] for row in index["items"]} == {i.id for i in public}
+    secrets = {i.id for i in internal} | {i.title for i in internal}
+    secrets |= {p.phone for p in reg.people.values() if p.phone} | {p.email for p in reg.people.values()}
+    secrets |= {r.comment for i in items for r in i.reviews if r.comment}
+    secrets |= {x.summary for i in items for x in i.instructions if x.summary}
+    secrets |= {t.feedback.summary for i in items for t in i.transfers if t.feedback and t.feedback.summary}
+    secrets |= {t.letter for i in items for t in i.transfers if t.letter}
+    secrets |= {"公开范围", "逾期"}
+    files = [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xml", ".js", ".txt", ".gz")]
+    assert any(p.name == "search_index.json" for p in files)  # the search index is checked too
+    leaks = []
+    for path in files:
+        data = path.read_bytes()
+        text = (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace")
+        leaks += [(path.relative_to(site).as_posix(), s) for s in secrets if s and s in text]
+    assert leaks == []
+
+
+def test_mkdocs_itself_builds_the_archive(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {"SQMY_TODAY": DAY, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out)], cwd=built, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (out / "items.json").is_file()
+    assert len(json.loads((out / "items.json").read_text("utf-8"))["items"]) == 65
+
+
+def test_build_without_mkdocs_yml(office: Path) -> None:
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "没有 mkdocs.yml" in result.stderr
