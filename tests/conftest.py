@@ -71,3 +71,18 @@ def git_office(office: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
     repo.git("init", "-q", "-b", "main")
     repo.commit_all("li-chu", "导入样本县政协的名册和历史记录")
     return repo
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo office, copied, with both editions built by `sqmy build`."""
+    root = tmp_path_factory.mktemp("archive") / "office"
+    for name in ("units", "items", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SQMY_TODAY", TODAY)
+        for audience in ("internal", "public"):
+            result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    return root

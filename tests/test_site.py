@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from sqmy import registry
@@ -18,24 +16,7 @@ from sqmy.cli import main
 from sqmy.paths import Repo
 from sqmy.validate import load_all
 
-from .conftest import REPO
-
 DAY = "2026-11-28"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo office, copied, with both editions built by `sqmy build`."""
-    root = tmp_path_factory.mktemp("archive") / "office"
-    for name in ("units", "items", "templates"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SQMY_TODAY", DAY)
-        for audience in ("internal", "public"):
-            result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience], catch_exceptions=False)
-            assert result.exit_code == 0, result.output
-    return root
 
 
 def test_internal_edition_has_every_page(built: Path) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ log = logging.getLogger("mkdocs.plugins.sqmy")
 
 class _Options(Config):  # type: ignore[no-untyped-call]
     audience = config_options.Choice(sitegen.AUDIENCES, default=sitegen.INTERNAL)
+    # pagefind: an index in chunks, fetched as a query needs it (fast at 10,000 items);
+    # none: leave search to another plugin (e.g. mkdocs-material's `search`)
+    search = config_options.Choice(("pagefind", "none"), default="pagefind")
 
 
 class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
@@ -53,11 +58,13 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             log.warning("%d 个文件有错误，未收入归档；运行 sqmy validate 查看详情", len(broken))
         self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day)
         self.pages = sitegen.pages(self.edition)
+        if self.config.search == "pagefind":
+            self.pages["search.md"] = sitegen.SEARCH_PAGE
         office = loaded.registry.office
         suffix = "" if audience == sitegen.INTERNAL else "（公开版）"
         config.site_name = f"{office.short_name}社情民意信息{suffix}"
         if not config.nav:
-            config.nav = sitegen.NAV
+            config.nav = sitegen.NAV + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
@@ -67,3 +74,9 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
 
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
         write_text(Path(config.site_dir) / "items.json", sitegen.items_json(self.edition))
+        if self.config.search == "pagefind":
+            command = [sys.executable, "-m", "pagefind", "--site", config.site_dir, "--root-selector", "article.md-content__inner",
+                       "--force-language", "zh", "--quiet"]
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise PluginError(f"Pagefind 建立搜索索引失败（退出码 {result.returncode}）：{result.stderr.strip()}")

@@ -94,7 +94,7 @@ def item_page(e: Edition, item: Item) -> str:
         meta.append(("转化渠道", "、".join(item.routes)))
     if e.internal:
         meta.append(("公开范围", item.audience))
-    lines = [f"# {item.title}", "", "| | |", "|---|---|", *(f"| {k} | {_cell(v)} |" for k, v in meta), "", item.body.strip(), ""]
+    lines = [f"# {item.title}", "", "| 项目 | 内容 |", "|---|---|", *(f"| {k} | {_cell(v)} |" for k, v in meta), "", item.body.strip(), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
     if e.internal and reg.office.repository_url:
@@ -322,6 +322,23 @@ def pages(e: Edition) -> dict[str, str]:
     found |= {item_url(item): item_page(e, item) for item in e.items}
     return found
 
+
+SEARCH_PAGE = """# 搜索
+
+<link href="../_pagefind/pagefind-ui.css" rel="stylesheet">
+<div id="sqmy-search"></div>
+<script src="../_pagefind/pagefind-ui.js"></script>
+<script>
+window.addEventListener("DOMContentLoaded", function () {
+  new PagefindUI({
+    element: "#sqmy-search", showSubResults: true, showImages: false, baseUrl: new URL("../", location.href).pathname,
+    translations: {placeholder: "输入要查找的字词，如：老旧小区改造、养老服务", zero_results: "没有找到与“[SEARCH_TERM]”有关的信息",
+                   many_results: "找到 [COUNT] 条与“[SEARCH_TERM]”有关的结果", one_result: "找到 1 条与“[SEARCH_TERM]”有关的结果",
+                   clear_search: "清除", load_more: "更多结果", search_label: "搜索"}
+  });
+});
+</script>
+"""
 
 NAV = [
     {"首页": "index.md"},
