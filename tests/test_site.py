@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ from sqmy import registry
 from sqmy.cli import main
 from sqmy.paths import Repo
 from sqmy.validate import load_all
+
+from .conftest import REPO
+from .gitoffice import Office
 
 DAY = "2026-11-28"
 
@@ -89,3 +93,20 @@ def test_build_without_mkdocs_yml(office: Path) -> None:
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 2
     assert "没有 mkdocs.yml" in result.stderr
+
+
+def test_item_pages_show_the_git_trail(git_office: Office) -> None:
+    o = git_office
+    shutil.copy(REPO / "mkdocs.yml", o.root)
+    shutil.copytree(REPO / "templates" / "site", o.root / "templates" / "site")
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过", "-m", "同意").exit_code == 0
+    sha = o.git("rev-parse", "HEAD").strip()
+    for audience in ("internal", "public"):
+        assert o.sqmy("li-chu", "build", "--audience", audience).exit_code == 0
+    page = (o.root / "site" / "items" / item[:4] / item / "index.html").read_text("utf-8")
+    assert "Git 记录" in page
+    assert sha[:10] in page
+    assert "初审 通过：关于加强社区停车管理的建议" in page
+    public = (o.root / "site-public" / "items.json").read_text("utf-8")
+    assert item not in public  # an internal item

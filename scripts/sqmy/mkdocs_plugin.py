@@ -26,6 +26,7 @@ from . import sitegen
 from .dates import today
 from .errors import SqmyError
 from .fsutil import write_text
+from .history import timelines
 from .paths import find_repo
 from .validate import load_all
 
@@ -56,7 +57,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         broken = {f.path for f in loaded.findings if f.severity == "error"}
         if broken:
             log.warning("%d 个文件有错误，未收入归档；运行 sqmy validate 查看详情", len(broken))
-        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day)
+        history = timelines(repo) if audience == sitegen.INTERNAL else {}
+        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day, history)
         self.pages = sitegen.pages(self.edition)
         if self.config.search == "pagefind":
             self.pages["search.md"] = sitegen.SEARCH_PAGE

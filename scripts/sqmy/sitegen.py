@@ -13,10 +13,11 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats as stats_mod
+from .history import Step
 from .items import Item
 from .registry import Registry
 from .report import markdown
@@ -33,18 +34,22 @@ class Edition:
     audience: str
     today: dt.date
     statuses: Mapping[str, Status]
+    history: Mapping[str, list[Step]] = field(default_factory=dict)  # item -> its commits (internal edition)
 
     @property
     def internal(self) -> bool:
         return self.audience == INTERNAL
 
 
-def edition(reg: Registry, items: Iterable[Item], audience: str, today: dt.date) -> Edition:
+def edition(
+    reg: Registry, items: Iterable[Item], audience: str, today: dt.date, history: Mapping[str, list[Step]] | None = None
+) -> Edition:
     if audience not in AUDIENCES:
         raise ValueError(audience)
     shown = [i for i in items if audience == INTERNAL or i.audience == "公开"]
     shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
-    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown})
+    kept = dict(history or {}) if audience == INTERNAL else {}  # who committed what is internal
+    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown}, kept)
 
 
 def item_url(item: Item) -> str:
@@ -97,6 +102,7 @@ def item_page(e: Edition, item: Item) -> str:
     lines = [f"# {item.title}", "", "| 项目 | 内容 |", "|---|---|", *(f"| {k} | {_cell(v)} |" for k, v in meta), "", item.body.strip(), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
+    lines += _history_section(e, item)
     if e.internal and reg.office.repository_url:
         lines += [f"[查看这条信息在 Git 中的全部修改记录]({reg.office.repository_url.rstrip('/')}/commits/main/{item.path})", ""]
     return "\n".join(lines)
@@ -117,6 +123,19 @@ def _review_section(e: Edition, item: Item) -> list[str]:
         rows = ["| 日期 | 环节 | 意见 |", "|---|---|---|"]
         rows += [f"| {r.date} | {r.stage} | {r.decision} |" for r in item.reviews]
     return ["## 审核过程", "", *rows, ""]
+
+
+def _history_section(e: Edition, item: Item) -> list[str]:
+    steps = e.history.get(item.id)
+    if not steps:
+        return []
+    url = (e.reg.office.repository_url or "").rstrip("/")
+    rows = ["| 日期 | 提交人 | 提交 | 说明 |", "|---|---|---|---|"]
+    for s in steps:
+        sha = f"[{s.sha[:10]}]({url}/commit/{s.sha})" if url else s.sha[:10]
+        note = f"{_cell(s.subject)}" + (f"（[转自论坛审核]({s.forge})）" if s.forge.startswith("http") else "")
+        rows.append(f"| {s.date} | {_cell(s.author)} | {sha} | {note} |")
+    return ["## Git 记录", "", "每一步都是信息库中的一个提交，`sqmy audit` 可以逐条核验。", "", *rows, ""]
 
 
 def _outcome_section(e: Edition, item: Item) -> list[str]:
