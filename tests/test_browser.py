@@ -116,3 +116,20 @@ def test_chinese_search(page: tuple[object, list[str], list[str]], server: str, 
     assert failed == []
     SHOTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(SHOTS / f"search-{query}.png"))  # type: ignore[attr-defined]
+
+
+def test_charts_are_drawn_with_chinese_labels(page: tuple[object, list[str], list[str]], server: str) -> None:
+    tab, outside, failed = page
+    tab.goto(server + "/stats/")  # type: ignore[attr-defined]
+    charts = tab.locator("figure.sqmy-chart svg")  # type: ignore[attr-defined]
+    assert charts.count() >= 3
+    box = charts.first.bounding_box()
+    assert box["width"] > 300
+    assert box["height"] > 150
+    labels = charts.first.locator("text").all_text_contents()
+    assert "采集" in labels
+    assert "市政协采用" in labels
+    assert outside == []
+    assert failed == []
+    SHOTS.mkdir(exist_ok=True)
+    charts.first.screenshot(path=str(SHOTS / "chart.png"))

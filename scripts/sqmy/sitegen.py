@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import charts
 from . import stats as stats_mod
 from .history import Step
 from .items import Item
@@ -284,7 +285,8 @@ def stats_page(e: Edition) -> str:
         tables = stats_mod.report_tables(result, e.reg, ["unit", "category", "focus", "month"])
         if not e.internal:
             tables = [t for t in tables if t.title != "任务完成"]
-        parts.append(f"# {year}年\n\n" + markdown(tables).replace("\n## ", "\n### ").replace("## ", "### ", 1))
+        drawn = "\n\n".join(chart(result, year) for chart in (charts.funnel, charts.months, charts.categories))
+        parts.append(f"# {year}年\n\n{drawn}\n\n" + markdown(tables).replace("\n## ", "\n### ").replace("## ", "### ", 1))
     scope = "" if e.internal else "（公开版只统计公开的信息）"
     return f"# 统计{scope}\n\n" + "\n".join(parts)
 

@@ -1,0 +1,100 @@
+"""Build time of the archive against a bare mkdocs-material build of the same pages.
+
+    .venv/bin/python benchmarks/site_speed.py --items 5000
+
+Makes an office with `sqmy demo`, then times, each in a fresh process:
+1. `sqmy build` (the plugin: loading, checking and generating every page,
+   MkDocs + mkdocs-material, and the Pagefind index);
+2. the same Markdown pages written to a folder and built by a bare
+   mkdocs-material configuration (no sqmy, no search);
+3. Pagefind alone over the built site, to show its share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqmy import sitegen
+from sqmy.paths import Repo
+from sqmy.validate import load_all
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BARE = """site_name: bare
+docs_dir: docs
+site_dir: site
+theme:
+  name: material
+  language: zh
+  font: false
+markdown_extensions: [tables, attr_list, admonition, toc]
+not_in_nav: |
+  /items/
+  /by/
+  /journal/
+validation:
+  nav:
+    omitted_files: info
+"""
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=5000)
+    args = parser.parse_args()
+    today = os.environ.get("SQMY_TODAY", "2026-11-28")
+    env = dict(os.environ, SQMY_TODAY=today, NO_MKDOCS_2_WARNING="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        office = Path(tmp) / "office"
+        seconds = timed([str(BIN / "sqmy"), "--root", str(REPO), "demo", "--items", str(args.items), "--out", str(office), "--signed", "0"], REPO, env)
+        print(f"sqmy demo --items {args.items}: {seconds:.1f} s")
+        shutil.copy(REPO / "mkdocs.yml", office)
+        shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
+        built = timed([str(BIN / "sqmy"), "build"], office, env)
+        pages = len(list((office / "site").rglob("index.html")))
+        print(f"sqmy build (plugin + mkdocs-material + Pagefind): {built:.1f} s for {pages} pages")
+        indexed = timed([sys.executable, "-m", "pagefind", "--site", str(office / "site"), "--root-selector", "article.md-content__inner",
+                         "--force-language", "zh", "--quiet"], office, env)
+        print(f"  of which Pagefind alone, run again: {indexed:.1f} s")
+        bare = Path(tmp) / "bare"
+        loaded = load_all(Repo(office), dt.date.fromisoformat(today))
+        edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
+        for path, text in sitegen.pages(edition).items():
+            (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
+            (bare / "docs" / path).write_text(text, "utf-8")
+        shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
+        (bare / "mkdocs.yml").write_text(BARE.replace("site_name: bare", "site_name: bare\nnav:\n" + _nav()), "utf-8")
+        plain = timed([sys.executable, "-m", "mkdocs", "build", "-q"], bare, env)
+        print(f"bare mkdocs-material build of the same pages: {plain:.1f} s")
+        print(f"ratio, sqmy build without Pagefind / bare: {(built - indexed) / plain:.2f}; with Pagefind / bare: {built / plain:.2f}")
+    return 0
+
+
+def _nav() -> str:
+    lines = []
+    for entry in sitegen.NAV:
+        for title, target in entry.items():
+            if isinstance(target, list):
+                lines.append(f"  - {title}:")
+                lines += [f"    - {t}" for t in target]
+            else:
+                lines.append(f"  - {title}: {target}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
