@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from . import charts
@@ -57,6 +59,31 @@ def item_url(item: Item) -> str:
     return f"items/{item.id[:4]}/{item.id}.md"
 
 
+def page_url(src: str) -> str:
+    """Where MkDocs puts the page made from `src` (directory URLs)."""
+    if src == "index.md":
+        return ""
+    return src.removesuffix("index.md") if src.endswith("/index.md") else src.removesuffix(".md") + "/"
+
+
+def href(page: str, target: str) -> str:
+    """A link from page `page` to page `target` (both source paths), as it will work in the built site."""
+    rel = posixpath.relpath(page_url(target) or ".", page_url(page) or ".")
+    return "./" if rel == "." else rel + "/"
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """An HTML table (cells already HTML): MkDocs passes it through without the Markdown
+    inline pass, which is most of a large index page's build time."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
+
+
+def a(page: str, item: Item) -> str:
+    return f'<a href="{href(page, item_url(item))}">{escape(item.title)}</a>'
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -73,11 +100,9 @@ def _unit(reg: Registry, unit_id: str) -> str:
     return reg.units[unit_id].name if unit_id in reg.units else unit_id
 
 
-def item_table(e: Edition, items: Iterable[Item], base: str) -> str:
-    rows = ["| 报送日期 | 标题 | 单位 | 状态 |", "|---|---|---|---|"]
-    for item in items:
-        rows.append(f"| {item.submitted or '草稿'} | {_link(item, base)} | {_cell(_unit(e.reg, item.unit))} | {e.statuses[item.id].status} |")
-    return "\n".join(rows) + "\n" if len(rows) > 2 else "（暂无）\n"
+def item_table(e: Edition, items: Iterable[Item], page: str) -> str:
+    rows = [[str(i.submitted or "草稿"), a(page, i), escape(_unit(e.reg, i.unit)), e.statuses[i.id].status] for i in items]
+    return table(["报送日期", "标题", "单位", "状态"], rows) if rows else "（暂无）\n"
 
 
 # --- one item ----------------------------------------------------------------------
@@ -100,7 +125,7 @@ def item_page(e: Edition, item: Item) -> str:
         meta.append(("转化渠道", "、".join(item.routes)))
     if e.internal:
         meta.append(("公开范围", item.audience))
-    lines = [f"# {item.title}", "", "| 项目 | 内容 |", "|---|---|", *(f"| {k} | {_cell(v)} |" for k, v in meta), "", item.body.strip(), ""]
+    lines = [f"# {item.title}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta]), item.body.strip(), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
     lines += _history_section(e, item)
@@ -114,16 +139,16 @@ def _review_section(e: Edition, item: Item) -> list[str]:
         return []
     current = item.digest
     if e.internal:
-        rows = ["| 日期 | 环节 | 审核人 | 意见 | 所审文本 | 说明 |", "|---|---|---|---|---|---|"]
+        rows = []
         for r in item.reviews:
             imported = item.imported is not None and r.date <= item.imported.date
-            text = ("一致（历史导入）" if imported else "一致") if r.digest == current else "**已改动**"
-            decision = r.decision + (f"（专家：{_names(e.reg, r.experts)}）" if r.experts else "")
-            rows.append(f"| {r.date} | {r.stage} | {_names(e.reg, [r.by])} | {decision} | {text} | {_cell(r.comment)} |")
+            text = ("一致（历史导入）" if imported else "一致") if r.digest == current else "<strong>已改动</strong>"
+            decision = r.decision + (f"（专家：{escape(_names(e.reg, r.experts))}）" if r.experts else "")
+            rows.append([str(r.date), r.stage, escape(_names(e.reg, [r.by])), decision, text, escape(r.comment)])
+        drawn = table(["日期", "环节", "审核人", "意见", "所审文本", "说明"], rows)
     else:
-        rows = ["| 日期 | 环节 | 意见 |", "|---|---|---|"]
-        rows += [f"| {r.date} | {r.stage} | {r.decision} |" for r in item.reviews]
-    return ["## 审核过程", "", *rows, ""]
+        drawn = table(["日期", "环节", "意见"], [[str(r.date), r.stage, r.decision] for r in item.reviews])
+    return ["## 审核过程", "", drawn]
 
 
 def _history_section(e: Edition, item: Item) -> list[str]:
@@ -131,12 +156,12 @@ def _history_section(e: Edition, item: Item) -> list[str]:
     if not steps:
         return []
     url = (e.reg.office.repository_url or "").rstrip("/")
-    rows = ["| 日期 | 提交人 | 提交 | 说明 |", "|---|---|---|---|"]
-    for s in steps:
-        sha = f"[{s.sha[:10]}]({url}/commit/{s.sha})" if url else s.sha[:10]
-        note = f"{_cell(s.subject)}" + (f"（[转自论坛审核]({s.forge})）" if s.forge.startswith("http") else "")
-        rows.append(f"| {s.date} | {_cell(s.author)} | {sha} | {note} |")
-    return ["## Git 记录", "", "每一步都是信息库中的一个提交，`sqmy audit` 可以逐条核验。", "", *rows, ""]
+    rows = []
+    for step in steps:
+        sha = f'<a href="{escape(url)}/commit/{step.sha}"><code>{step.sha[:10]}</code></a>' if url else f"<code>{step.sha[:10]}</code>"
+        note = escape(step.subject) + (f'（<a href="{escape(step.forge)}">转自论坛审核</a>）' if step.forge.startswith("http") else "")
+        rows.append([step.date, escape(step.author), sha, note])
+    return ["## Git 记录", "", "每一步都是信息库中的一个提交，`sqmy audit` 可以逐条核验。", "", table(["日期", "提交人", "提交", "说明"], rows)]
 
 
 def _outcome_section(e: Edition, item: Item) -> list[str]:
@@ -172,11 +197,13 @@ def _outcome_section(e: Edition, item: Item) -> list[str]:
 def _index(e: Edition, folder: str, title: str, groups: Mapping[str, list[Item]], label: Callable[[str], str]) -> dict[str, str]:
     """An overview page of the groups and one page per group, items out of the menu."""
     pages = {}
-    overview = [f"# {title}", "", f"| {title.removeprefix('按')} | 信息 |", "|---|---|"]
+    home = f"{folder}/index.md"
+    rows = []
     for key, members in groups.items():
-        overview.append(f"| [{_cell(label(key))}]({key}.md) | {len(members)} |")
-        pages[f"{folder}/{key}.md"] = f"# {label(key)}\n\n共 {len(members)} 条。\n\n" + item_table(e, members, "../../")
-    pages[f"{folder}/index.md"] = "\n".join(overview) + "\n"
+        page = f"{folder}/{key}.md"
+        rows.append([f'<a href="{href(home, page)}">{escape(label(key))}</a>', str(len(members))])
+        pages[page] = f"# {label(key)}\n\n共 {len(members)} 条。\n\n" + item_table(e, members, page)
+    pages[home] = f"# {title}\n\n" + table([title.removeprefix("按"), "信息"], rows)
     return pages
 
 
@@ -210,26 +237,27 @@ def indexes(e: Edition) -> dict[str, str]:
 
 
 def _instructions(e: Edition) -> str:
-    rows = ["# 领导批示", "", "| 日期 | 批示 | 信息 | 落实情况 |", "|---|---|---|---|"]
+    page, rows = "by/instructions.md", []
     entries = sorted(((i, item) for item in e.items for i in item.instructions), key=lambda x: x[0].date, reverse=True)
     for i, item in entries:
-        state = i.feedback.result if i.feedback else ("**逾期未反馈**" if e.internal and i.overdue_days(e.today, e.reg.office.instruction_due_days) else "—")
-        rows.append(f"| {i.date} | {i.level}{i.leader} | {_link(item, '../')} | {state} |")
-    return "\n".join(rows) + "\n"
+        late = e.internal and i.overdue_days(e.today, e.reg.office.instruction_due_days)
+        state = i.feedback.result if i.feedback else ("<strong>逾期未反馈</strong>" if late else "—")
+        rows.append([str(i.date), f"{i.level}{i.leader}", a(page, item), state])
+    return "# 领导批示\n\n" + table(["日期", "批示", "信息", "落实情况"], rows)
 
 
 def _transfers(e: Edition) -> str:
-    rows = ["# 转办和反馈", "", "| 转办日期 | 承办单位 | 信息 | 期限 | 反馈 |", "|---|---|---|---|---|"]
+    page, rows = "by/transfers.md", []
     entries = sorted(((t, item) for item in e.items for t in item.transfers), key=lambda x: x[0].date, reverse=True)
     for t, item in entries:
         if t.feedback:
             state = f"{t.feedback.date} {t.feedback.result}"
         elif t.overdue_days(e.today):
-            state = f"**逾期 {t.overdue_days(e.today)} 天**" if e.internal else "办理中"
+            state = f"<strong>逾期 {t.overdue_days(e.today)} 天</strong>" if e.internal else "办理中"
         else:
             state = "办理中"
-        rows.append(f"| {t.date} | {_cell(_unit(e.reg, t.to))} | {_link(item, '../')} | {t.due} | {state} |")
-    return "\n".join(rows) + "\n"
+        rows.append([str(t.date), escape(_unit(e.reg, t.to)), a(page, item), str(t.due), state])
+    return "# 转办和反馈\n\n" + table(["转办日期", "承办单位", "信息", "期限", "反馈"], rows)
 
 
 def journal_pages(e: Edition) -> dict[str, str]:
@@ -238,14 +266,13 @@ def journal_pages(e: Edition) -> dict[str, str]:
         if item.journal:
             issues[(item.journal.year, item.journal.issue)].append(item)
     title = e.reg.office.journal_title
-    overview = [f"# 《{title}》", "", "| 期 | 信息 |", "|---|---|"]
-    pages = {}
+    rows, pages = [], {}
     for (year, number), members in sorted(issues.items(), reverse=True):
-        name = f"{year}-{number:03d}"
-        overview.append(f"| [{year}年第{number}期]({name}.md) | {len(members)} |")
-        links = "\n".join(f"{n}. {_link(item, '../')}" for n, item in enumerate(sorted(members, key=lambda i: i.id), start=1))
-        pages[f"journal/{name}.md"] = f"# 《{title}》{year}年第{number}期\n\n{links}\n"
-    pages["journal/index.md"] = "\n".join(overview) + "\n"
+        page = f"journal/{year}-{number:03d}.md"
+        rows.append([f'<a href="{href("journal/index.md", page)}">{year}年第{number}期</a>', str(len(members))])
+        listed = "".join(f"<li>{a(page, item)}</li>" for item in sorted(members, key=lambda i: i.id))
+        pages[page] = f"# 《{title}》{year}年第{number}期\n\n<ol>{listed}</ol>\n"
+    pages["journal/index.md"] = f"# 《{title}》\n\n" + table(["期", "信息"], rows)
     return pages
 
 
