@@ -437,10 +437,12 @@ def make(
     rng = random.Random(seed)
     bodies = list(_bodies(source)) or [FALLBACK_BODY]
     setup = {f"units/{p.name}": p.read_text("utf-8") for p in sorted((source.root / "units").glob("*.yml"))}
-    template = source.root / "templates" / "item.md.j2"
-    if template.is_file():
-        setup["templates/item.md.j2"] = template.read_text("utf-8")
-    setup[".gitignore"] = ".venv/\nsite/\n__pycache__/\n.sqmy-demo-keys/\n"
+    # what an office needs besides its data: the item template, the archive's configuration and pages
+    extras = [source.root / "mkdocs.yml", *sorted((source.root / "templates").rglob("*"))]
+    for path in extras:
+        if path.is_file():
+            setup[path.relative_to(source.root).as_posix()] = path.read_text("utf-8")
+    setup[".gitignore"] = ".venv/\nsite/\nsite-public/\n.sqmy/\n__pycache__/\n.sqmy-demo-keys/\n"
     with git.fast_import() as stream:
         writer = _Writer(stream)
         office = _Office(reg, rng, today, bodies, writer)
