@@ -62,8 +62,6 @@ def main() -> int:
         office = Path(tmp) / "office"
         seconds = timed([str(BIN / "sqmy"), "--root", str(REPO), "demo", "--items", str(args.items), "--out", str(office), "--signed", "0"], REPO, env)
         print(f"sqmy demo --items {args.items}: {seconds:.1f} s")
-        shutil.copy(REPO / "mkdocs.yml", office)
-        shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
         built = timed([str(BIN / "sqmy"), "build"], office, env)
         pages = len(list((office / "site").rglob("index.html")))
         print(f"sqmy build (plugin + mkdocs-material + Pagefind): {built:.1f} s for {pages} pages")
