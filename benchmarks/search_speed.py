@@ -62,7 +62,7 @@ def measure(url: str, page_path: str, box: str, result: str) -> list[tuple[str, 
             page.on("response", lambda r, fetched=fetched: fetched.__setitem__(0, fetched[0] + int(r.headers.get("content-length", "0"))))
             started = time.perf_counter()
             if box.startswith("material"):
-                page.click("label[for=__search]")
+                page.click("input.md-search__input")
                 page.fill("input.md-search__input", query)
             else:
                 page.fill(box, query)
