@@ -442,7 +442,7 @@ def make(
     for path in extras:
         if path.is_file():
             setup[path.relative_to(source.root).as_posix()] = path.read_text("utf-8")
-    setup[".gitignore"] = ".venv/\nsite/\nsite-public/\n.sqmy/\n__pycache__/\n.sqmy-demo-keys/\n"
+    setup[".gitignore"] = ".venv/\n/site/\n/site-public/\n.sqmy/\n__pycache__/\n.sqmy-demo-keys/\n"
     with git.fast_import() as stream:
         writer = _Writer(stream)
         office = _Office(reg, rng, today, bodies, writer)
