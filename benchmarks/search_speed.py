@@ -13,7 +13,6 @@ bytes the browser fetched for it.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import functools
 import os
 import shutil
@@ -28,10 +27,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from site_speed import BARE, _nav
-from sqmy import sitegen
-from sqmy.paths import Repo
-from sqmy.validate import load_all
+from site_speed import write_bare
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -85,14 +81,7 @@ def main() -> int:
                        env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([str(BIN / "sqmy"), "build"], cwd=office, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         bare = Path(tmp) / "material"
-        loaded = load_all(Repo(office), dt.date.fromisoformat(today))
-        edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
-        for path, text in sitegen.pages(edition).items():
-            (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
-            (bare / "docs" / path).write_text(text, "utf-8")
-        shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
-        config = BARE.replace("site_name: bare", "site_name: bare\nnav:\n" + _nav()) + "plugins:\n  - search:\n      lang: [zh]\n"
-        (bare / "mkdocs.yml").write_text(config, "utf-8")
+        write_bare(office, bare, today, "plugins:\n  - search:\n      lang: [zh]\n")
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=bare, env=env, check=True)
         index = bare / "site" / "search" / "search_index.json"

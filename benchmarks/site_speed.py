@@ -69,17 +69,22 @@ def main() -> int:
                          "--force-language", "zh", "--quiet"], office, env)
         print(f"  of which Pagefind alone, run again: {indexed:.1f} s")
         bare = Path(tmp) / "bare"
-        loaded = load_all(Repo(office), dt.date.fromisoformat(today))
-        edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
-        for path, text in sitegen.pages(edition).items():
-            (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
-            (bare / "docs" / path).write_text(text, "utf-8")
-        shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
-        (bare / "mkdocs.yml").write_text(BARE.replace("site_name: bare", "site_name: bare\nnav:\n" + _nav()), "utf-8")
+        write_bare(office, bare, today)
         plain = timed([sys.executable, "-m", "mkdocs", "build", "-q"], bare, env)
         print(f"bare mkdocs-material build of the same pages: {plain:.1f} s")
         print(f"ratio, sqmy build without Pagefind / bare: {(built - indexed) / plain:.2f}; with Pagefind / bare: {built / plain:.2f}")
     return 0
+
+
+def write_bare(office: Path, bare: Path, today: str, extra: str = "") -> None:
+    """The pages sqmy generates for `office`, as plain Markdown files under a bare mkdocs-material configuration."""
+    loaded = load_all(Repo(office), dt.date.fromisoformat(today))
+    edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
+    for path, text in sitegen.pages(edition).items():
+        (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
+        (bare / "docs" / path).write_text(text, "utf-8")
+    shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
+    (bare / "mkdocs.yml").write_text(BARE.replace("site_name: bare", "site_name: bare\nnav:\n" + _nav()) + extra, "utf-8")
 
 
 def _nav() -> str:
