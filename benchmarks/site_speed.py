@@ -6,7 +6,7 @@ Makes an office with `sqmy demo`, then times, each in a fresh process:
 1. `sqmy build` (the plugin: loading, checking and generating every page,
    MkDocs + mkdocs-material, and the Pagefind index);
 2. the same Markdown pages written to a folder and built by a bare
-   mkdocs-material configuration (no sqmy, no search);
+   mkdocs-material configuration (no sqmy, no search plugin at all);
 3. Pagefind alone over the built site, to show its share.
 """
 
@@ -76,7 +76,7 @@ def main() -> int:
     return 0
 
 
-def write_bare(office: Path, bare: Path, today: str, extra: str = "") -> None:
+def write_bare(office: Path, bare: Path, today: str, extra: str = "plugins: []\n") -> None:
     """The pages sqmy generates for `office`, as plain Markdown files under a bare mkdocs-material configuration."""
     loaded = load_all(Repo(office), dt.date.fromisoformat(today))
     edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
