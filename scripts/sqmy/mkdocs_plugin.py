@@ -69,6 +69,14 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             config.nav = sitegen.NAV + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         return config
 
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any, **_: Any) -> Any:
+        """`mkdocs serve` rebuilds when an item or the registry changes, not only the docs folder."""
+        root = Path(config.config_file_path).parent
+        for folder in ("items", "units"):
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))
+        return server
+
     def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
