@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from sqmy import sitegen
+from sqmy.history import timelines
 from sqmy.paths import Repo
 from sqmy.validate import load_all
 
@@ -85,7 +86,8 @@ def main() -> int:
 def write_bare(office: Path, bare: Path, today: str, extra: str = "plugins: []\n") -> None:
     """The pages sqmy generates for `office`, as plain Markdown files under a bare mkdocs-material configuration."""
     loaded = load_all(Repo(office), dt.date.fromisoformat(today))
-    edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today))
+    steps = timelines(Repo(office))  # the same pages, Git steps and all
+    edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today), steps)
     for path, text in sitegen.pages(edition).items():
         (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
         (bare / "docs" / path).write_text(text, "utf-8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -67,9 +66,14 @@ def page_url(src: str) -> str:
 
 
 def href(page: str, target: str) -> str:
-    """A link from page `page` to page `target` (both source paths), as it will work in the built site."""
-    rel = posixpath.relpath(page_url(target) or ".", page_url(page) or ".")
-    return "./" if rel == "." else rel + "/"
+    """A link from page `page` to page `target` (both source paths), as it will work in the built site.
+
+    Every page is a folder, so the way back to the root is one "../" per level:
+    no path arithmetic in the loop that writes 10,000 links per index."""
+    url = page_url(target)
+    if url == page_url(page):
+        return "./"
+    return "../" * page_url(page).count("/") + url if url else "../" * page_url(page).count("/") or "./"
 
 
 def table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
