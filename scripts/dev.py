@@ -79,7 +79,8 @@ def demo() -> int:
     say("归档网站")
     run(BIN / "sqmy", "build", "--audience", "public")
     run(BIN / "sqmy", "build")
-    print(f"用浏览器打开 {ROOT / 'site' / 'index.html'}（内部版）或 {ROOT / 'site-public' / 'index.html'}（公开版）")
+    print(f"用浏览器打开 {ROOT / 'site' / 'index.html'}（内部版）或 {ROOT / 'site-public' / 'index.html'}（公开版）；")
+    print("搜索要通过网页服务器访问，例如：python3 -m http.server -d site 8000，然后打开 http://localhost:8000/")
     return 0
 
 
