@@ -33,8 +33,13 @@ def test_internal_edition_has_every_page(built: Path) -> None:
         assert page.is_file(), row["url"]
     for page in ("index.html", "by/year/index.html", "by/unit/index.html", "by/status/index.html", "by/person/index.html",
                  "by/transfers/index.html", "by/instructions/index.html", "journal/index.html", "stats/index.html",
-                 "rules/index.html", "guide/index.html", "guide/examples/index.html"):
+                 "rules/index.html", "guide/index.html", "guide/examples/index.html", "rankings/index.html"):
         assert (site / page).is_file(), page
+    rankings = (site / "rankings/index.html").read_text("utf-8")
+    assert "履职积分" in rankings
+    assert "采集不足" in rankings  # the minimum count of the rate ranking is explained
+    assert "<svg" in rankings
+    assert not (built / "site-public" / "rankings").exists()  # people's points are internal
     item = (site / "items/2025/2025-0512-yangshufen-1/index.html").read_text("utf-8")
     assert "审核过程" in item
     assert "郑雅文" in item  # the 初审 reviewer

@@ -45,6 +45,15 @@ def months(result: dict[str, Any], year: int) -> str:
     return _svg(chart)
 
 
+def points(result: dict[str, Any], year: int) -> str:
+    """Units' points, best first (the top 15)."""
+    units = [u for u in result["units"] if u["points"]][:15]
+    chart = pygal.HorizontalBar(title=f"{year}年单位积分", show_legend=False, truncate_label=10, **OPTIONS)
+    chart.x_labels = [u["name"] for u in reversed(units)]
+    chart.add("积分", [u["points"] for u in reversed(units)])
+    return _svg(chart)
+
+
 def categories(result: dict[str, Any], year: int) -> str:
     by = sorted(result["by"]["category"].items(), key=lambda kv: -kv[1]["collected"])
     chart = pygal.HorizontalBar(title=f"{year}年各类别信息", **OPTIONS)

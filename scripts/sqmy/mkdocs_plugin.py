@@ -66,7 +66,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         suffix = "" if audience == sitegen.INTERNAL else "（公开版）"
         config.site_name = f"{office.short_name}社情民意信息{suffix}"
         if not config.nav:
-            config.nav = sitegen.NAV + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
+            extra = [{"晾晒比拼": "rankings.md"}] if audience == sitegen.INTERNAL else []
+            config.nav = sitegen.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any, **_: Any) -> Any:

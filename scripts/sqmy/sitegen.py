@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from . import charts
+from . import score as score_mod
 from . import stats as stats_mod
 from .history import Step
 from .items import Item
@@ -322,6 +323,19 @@ def stats_page(e: Edition) -> str:
     return f"# 统计{scope}\n\n" + "\n".join(parts)
 
 
+def rankings_page(e: Edition) -> str:
+    """晾晒比拼: this year's and last year's points and rankings under the office's rules (internal)."""
+    if not e.reg.scoring:
+        return "# 晾晒比拼\n\n本办公室尚未在 units/scoring.yml 中写明考评办法。\n"
+    parts = [f"# 晾晒比拼\n\n按《{e.reg.scoring['name']}》计算。\n"]
+    for year in (e.today.year, e.today.year - 1):
+        result = score_mod.compute(e.reg, e.items, e.reg.scoring, stats_mod.period(year, None, None, None, e.today), e.today)
+        if not result["people"]:
+            continue
+        parts.append(f"## {year}年\n\n" + charts.points(result, year) + "\n\n" + markdown(score_mod.report_tables(result)).replace("## ", "### "))
+    return "\n".join(parts)
+
+
 def rules_page(e: Edition) -> str:
     rules = e.reg.scoring
     if not rules:
@@ -369,6 +383,8 @@ def guide_examples(e: Edition) -> str:
 def pages(e: Edition) -> dict[str, str]:
     """Every generated page of the edition."""
     found = {"index.md": home(e), "stats.md": stats_page(e), "rules.md": rules_page(e), "guide/examples.md": guide_examples(e)}
+    if e.internal:
+        found["rankings.md"] = rankings_page(e)
     found |= indexes(e)
     found |= journal_pages(e)
     found |= {item_url(item): item_page(e, item) for item in e.items}
