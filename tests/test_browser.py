@@ -109,9 +109,10 @@ def test_chinese_search(page: tuple[object, list[str], list[str]], server: str, 
     tab, outside, failed = page
     tab.goto(server + "/search/")  # type: ignore[attr-defined]
     tab.fill(".pagefind-ui__search-input", query)  # type: ignore[attr-defined]
-    tab.wait_for_selector(".pagefind-ui__result", timeout=10_000)  # type: ignore[attr-defined]
-    titles = tab.locator(".pagefind-ui__result-link").all_inner_texts()  # type: ignore[attr-defined]
-    assert expected in titles
+    # the results are drawn again as the index arrives: wait for the one we expect, not for the first drawing
+    hit = tab.locator(".pagefind-ui__result-link", has_text=expected).first  # type: ignore[attr-defined]
+    hit.wait_for(timeout=10_000)
+    assert hit.inner_text() == expected
     assert outside == []
     assert failed == []
     SHOTS.mkdir(exist_ok=True)
