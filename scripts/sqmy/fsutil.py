@@ -13,11 +13,16 @@ def write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
 
     With `exclusive`, refuse (FileExistsError) when `path` exists, atomically.
     """
+    write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
+
+
+def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write `data` to `path` in one step (see write_text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if exclusive:

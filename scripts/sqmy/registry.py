@@ -92,6 +92,7 @@ class Office:
     bridge_name: str = "sqmy-bridge"
     bridge_email: str | None = None
     bridge_ssh_key: str | None = None
+    issues_before: int = 0  # journal issues published before the first year in the repository (总期号)
 
 
 _FALLBACK_OFFICE = Office("", "", "", "社情民意信息", "", None, {}, 30, 1500, False, None)
@@ -257,6 +258,7 @@ def _office(d: dict[str, Any]) -> Office:
         county=d["county"], name=d["name"], short_name=d["short_name"],
         journal_title=d["journal"]["title"], journal_editor=d["journal"]["editor"],
         print_count=d["journal"].get("print_count"),
+        issues_before=d["journal"].get("issues_before", 0),
         distribution={k: tuple(v) for k, v in d["distribution"].items()},
         transfer_due_days=rules["transfer_due_days"], body_max_chars=rules["body_max_chars"],
         require_signatures=bool(rules.get("require_signatures", False)),

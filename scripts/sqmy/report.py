@@ -26,7 +26,8 @@ class Table:
     note: str = ""
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A value as people read it in a table: — for nothing, percentages for shares."""
     if value is None:
         return "—"
     if isinstance(value, Ratio):
@@ -39,7 +40,7 @@ def _cell(value: object) -> str:
 def text(parts: Sequence[Table]) -> str:
     out = []
     for t in parts:
-        out += [f"【{t.title}】", tables.render(t.headers, [[_cell(v) for v in row] for row in t.rows])]
+        out += [f"【{t.title}】", tables.render(t.headers, [[cell_text(v) for v in row] for row in t.rows])]
         if t.note:
             out.append(t.note)
         out.append("")
@@ -50,7 +51,7 @@ def markdown(parts: Sequence[Table]) -> str:
     out = []
     for t in parts:
         out += [f"## {t.title}", "", "| " + " | ".join(t.headers) + " |", "|" + "---|" * len(t.headers)]
-        out += ["| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |" for row in t.rows]
+        out += ["| " + " | ".join(cell_text(v).replace("|", "\\|") for v in row) + " |" for row in t.rows]
         if t.note:
             out += ["", t.note]
         out.append("")
@@ -98,7 +99,7 @@ def xlsx(parts: Sequence[Table], path: Path, heading: str) -> None:
             sheet.append([])
             sheet.append([t.note])
         for index, header in enumerate(t.headers, start=1):
-            longest = max([tables.width(str(header))] + [tables.width(_cell(r[index - 1])) for r in t.rows])
+            longest = max([tables.width(str(header))] + [tables.width(cell_text(r[index - 1])) for r in t.rows])
             sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 8), 60)
         sheet.freeze_panes = "A3"
         sheet.print_title_rows = "2:2"

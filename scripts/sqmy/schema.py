@@ -115,12 +115,23 @@ def labels(name: str) -> dict[tuple[str, ...], tuple[str, str | None]]:
             found[path] = (node["title"], node.get("x-hint"))
         for key, sub in node.get("properties", {}).items():
             walk(sub, (*path, key))
-        for sub in (node.get("items"), node.get("additionalProperties")):
-            if isinstance(sub, dict):
-                walk(sub, path)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], path)
+        if isinstance(node.get("additionalProperties"), dict):  # keys chosen by the file: any key matches "*"
+            walk(node["additionalProperties"], (*path, "*"))
 
     walk(root, ())
     return found
+
+
+def _label(name: str, keys: tuple[str, ...]) -> tuple[str | None, str | None]:
+    known = labels(name)
+    if keys in known:
+        return known[keys]
+    for candidate, value in known.items():
+        if len(candidate) == len(keys) and all(c in ("*", k) for c, k in zip(candidate, keys, strict=True)):
+            return value
+    return None, None
 
 
 def field_name(path: Sequence[str | int]) -> str:
@@ -134,7 +145,7 @@ def field_name(path: Sequence[str | int]) -> str:
 def describe_field(name: str, path: Sequence[str | int]) -> str:
     """`字段 reviews[0].by（审核人）`."""
     keys = tuple(step for step in path if isinstance(step, str))
-    label = labels(name).get(keys, (None, None))[0]
+    label = _label(name, keys)[0]
     entry = ""
     if path and isinstance(path[0], int):  # registry files are lists: name the entry
         entry, path = f"第 {path[0] + 1} 项的", list(path)[1:]
@@ -144,7 +155,7 @@ def describe_field(name: str, path: Sequence[str | int]) -> str:
 
 def _hint(name: str, path: Sequence[str | int]) -> str | None:
     keys = tuple(step for step in path if isinstance(step, str))
-    return labels(name).get(keys, (None, None))[1]
+    return _label(name, keys)[1]
 
 
 def did_you_mean(word: str, choices: Sequence[str], aliases: dict[str, str] | None = None) -> str:

@@ -1,0 +1,357 @@
+"""Word documents in official layout: the journal, 直报 copy, 参阅件, 转办函 and 通报.
+
+Each document is planned as Pandoc Markdown from a Jinja template in
+templates/docx/ (the office can change the wording there), with raw
+WordprocessingML for the fixed layout (ooxml.py), and converted by pandoc with
+the reference document built from templates/docx/styles.yml (docxstyle.py).
+Planning is pure and fast; converting runs one pandoc per document, several at
+a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import ooxml, pandocio, schema
+from .errors import SqmyError
+from .fsutil import write_bytes
+from .items import Item, Transfer
+from .paths import Repo
+from .registry import Registry
+
+TEMPLATES = Path("templates") / "docx"
+OUTPUT = Path("build") / "docx"
+KINDS = ("journal", "item", "referral", "transfer", "bulletin")
+KIND_LABELS = {"journal": "期刊", "item": "直报件", "referral": "参阅件", "transfer": "转办函", "bulletin": "通报"}
+_DIGITS = "〇一二三四五六七八九"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@:!])")
+
+
+@dataclass(frozen=True)
+class Doc:
+    kind: str
+    name: str  # file name
+    year: int
+    markdown: str
+    items: tuple[str, ...]  # the items it carries (the site links them)
+
+    @property
+    def relative(self) -> Path:
+        return Path(str(self.year)) / self.name
+
+
+# --- names (the site links documents by these, so they depend on the item only) ------------
+
+
+def journal_name(year: int, issue: int, title: str = "社情民意信息") -> str:
+    return f"{title}-{year}年第{issue}期.docx"
+
+
+def item_documents(item: Item, journal_title: str = "社情民意信息") -> list[tuple[str, str]]:
+    """(label, file name under build/docx/<year>/) of every document that carries `item`."""
+    docs = []
+    if item.journal:
+        docs.append((f"《{journal_title}》{item.journal.year}年第{item.journal.issue}期", journal_name(item.journal.year, item.journal.issue, journal_title)))
+    if "直报" in item.routes:
+        docs.append(("直报件", f"直报-{item.id}.docx"))
+    if "参阅" in item.routes:
+        docs.append(("参阅件", f"参阅件-{item.id}.docx"))
+    for n, t in enumerate(item.transfers, 1):
+        docs.append((f"转办函（{t.letter or t.to}）", f"转办函-{item.id}-{n}.docx"))
+    return docs
+
+
+# --- words -----------------------------------------------------------------------------
+
+
+def chinese_date(day: dt.date) -> str:
+    """成文日期 in Arabic numerals, as GB/T 9704-2012 §7.3.5.6 now prescribes."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_number(n: int) -> str:
+    """一 … 九十九, for section numbers."""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+def period_words(label: str) -> str:
+    if m := re.fullmatch(r"(\d{4})", label):
+        return f"{m.group(1)}年"
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", label):
+        return f"{m.group(1)}年第{_DIGITS[int(m.group(2))]}季度"
+    if m := re.fullmatch(r"(\d{4})H([12])", label):
+        return f"{m.group(1)}年{'上' if m.group(2) == '1' else '下'}半年"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
+        return f"{m.group(1)}年{int(m.group(2))}月"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})至(\d{4})-(\d{2})-(\d{2})", label):
+        a = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        b = dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        return f"{chinese_date(a)}至{chinese_date(b)}"
+    return label
+
+
+def md_escape(text: object) -> str:
+    """Inline text that pandoc must read as text, not as Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def _body(item: Item) -> str:
+    """The item body for a document: its section headings (## 一、…) become level 1 (黑体)."""
+    lines = []
+    fence = False
+    for line in item.body.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        lines.append(line[1:] if not fence and re.match(r"^#{2,6}\s", line) else line)
+    return "\n".join(lines).strip("\n")
+
+
+# --- planning ----------------------------------------------------------------------------
+
+
+class Planner:
+    """Plans documents for one office: registry, items and templates in one place."""
+
+    def __init__(self, repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date) -> None:
+        import jinja2  # noqa: PLC0415 - only document commands render these templates
+
+        self.repo, self.reg, self.today = repo, reg, today
+        self.items = {i.id: i for i in items}
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(repo.root / TEMPLATES), undefined=jinja2.StrictUndefined,
+            autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters["md"] = md_escape
+        self.env.filters["cn_date"] = chinese_date
+        self.env.filters["cn_number"] = chinese_number
+        self.env.globals.update(
+            raw=ooxml.raw, para=ooxml.paragraph, table=ooxml.table, cell=ooxml.Cell, box=ooxml.box,
+            page_break=ooxml.page_break, office=reg.office, reporter=self.reporter, body=_body,
+            unit_name=self.unit_name, banji=self.banji,
+        )
+
+    # helpers the templates call
+
+    def unit_name(self, unit_id: str) -> str:
+        unit = self.reg.units.get(unit_id)
+        return unit.name if unit else unit_id
+
+    def reporter(self, item: Item) -> str:
+        """反映人：name（unit，function）— never the phone (it stays in the registry)."""
+        parts = []
+        for author in item.authors:
+            person = self.reg.people.get(author)
+            if person is None:
+                parts.append(author)
+                continue
+            unit = self.reg.units.get(person.unit)
+            function = person.title or person.kind
+            detail = "，".join(x for x in ((unit.label if unit else ""), function) if x)
+            parts.append(f"{person.name}（{detail}）" if detail else person.name)
+        return "反映人：" + "；".join(parts)
+
+    def banji(self, day: dt.date, editor: str | None = None, what: str = "印发") -> str:
+        """The 版记: 报/送/发 from the office settings, then who printed it, when, and how many."""
+        office = self.reg.office
+        lines = [f"{key}：{'，'.join(names)}。" for key in ("报", "送", "发") if (names := office.distribution.get(key))]
+        last = f"{editor or office.journal_editor}\t{chinese_date(day)}{what}"
+        rows = [*lines, last]
+        if office.print_count:
+            rows.append(f"（共印{office.print_count}份）")
+        return ooxml.raw(ooxml.banji(rows[:-1], rows[-1]))
+
+    def _render(self, template: str, **values: Any) -> str:
+        import jinja2  # noqa: PLC0415
+
+        try:
+            return self.env.get_template(template).render(**values)
+        except jinja2.TemplateNotFound:
+            raise SqmyError(f"找不到公文模板 {(TEMPLATES / template).as_posix()}") from None
+        except jinja2.TemplateError as exc:
+            # syntax errors carry the line; errors while rendering show it in the traceback jinja2 rewrites
+            line = getattr(exc, "lineno", None) or next(
+                (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename.endswith(template)), None)
+            where = f"{(TEMPLATES / template).as_posix()}:{line}" if line else (TEMPLATES / template).as_posix()
+            raise SqmyError(f"{where}: 错误：公文模板有错误：{exc}") from None
+
+    def item(self, item_id: str) -> Item:
+        item = self.items.get(item_id)
+        if item is None:
+            raise SqmyError(f"没有编号为 {item_id} 的信息")
+        return item
+
+    def _approved(self, item: Item) -> dt.date:
+        final = [r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过"]
+        if not final:
+            raise SqmyError(f"信息 {item.id} 尚未审定通过，不能生成公文")
+        return final[-1]
+
+    # the documents
+
+    def journal(self, year: int, issue: int, day: dt.date | None = None) -> Doc:
+        members = sorted((i for i in self.items.values() if i.journal and (i.journal.year, i.journal.issue) == (year, issue)),
+                         key=lambda i: (self._approved(i), i.id))
+        if not members:
+            known = sorted({i.journal.issue for i in self.items.values() if i.journal and i.journal.year == year})
+            hint = f"（{year}年已有：第{'、'.join(map(str, known))}期）" if known else f"（{year}年还没有编发期刊）"
+            raise SqmyError(f"{year}年第{issue}期没有编入任何信息{hint}；用 sqmy journal add 编入")
+        day = day or max(self._approved(i) for i in members)
+        total = self.reg.office.issues_before + self._issues_before(year) + issue
+        text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=members)
+        return Doc("journal", journal_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
+
+    def _issues_before(self, year: int) -> int:
+        """Issues of the earlier years in the repository (the highest number of each year)."""
+        last: dict[int, int] = {}
+        for i in self.items.values():
+            if i.journal and i.journal.year < year:
+                last[i.journal.year] = max(last.get(i.journal.year, 0), i.journal.issue)
+        return sum(last.values())
+
+    def direct(self, item_id: str) -> Doc:
+        item = self.item(item_id)
+        day = self._approved(item)
+        text = self._render("item.md.j2", item=item, date=day)
+        return Doc("item", f"直报-{item.id}.docx", item.year, text, (item.id,))
+
+    def referral(self, item_id: str) -> Doc:
+        item = self.item(item_id)
+        day = self._approved(item)
+        text = self._render("referral.md.j2", item=item, date=day)
+        return Doc("referral", f"参阅件-{item.id}.docx", item.year, text, (item.id,))
+
+    def transfer(self, item_id: str, number: int | None = None) -> list[Doc]:
+        item = self.item(item_id)
+        if not item.transfers:
+            raise SqmyError(f"信息 {item.id} 没有转办记录；先用 sqmy record {item.id} transfer 记录转办")
+        chosen = range(1, len(item.transfers) + 1) if number is None else [number]
+        docs = []
+        for n in chosen:
+            if not 1 <= n <= len(item.transfers):
+                raise SqmyError(f"信息 {item.id} 只有 {len(item.transfers)} 次转办，没有第 {n} 次")
+            t: Transfer = item.transfers[n - 1]
+            text = self._render("transfer.md.j2", item=item, transfer=t, to_name=self.unit_name(t.to), date=t.date,
+                                choices="　".join("□" + r for r in schema.enum("feedback_result")))
+            docs.append(Doc("transfer", f"转办函-{item.id}-{n}.docx", item.year, text, (item.id,)))
+        return docs
+
+    def bulletin(self, when: Any) -> Doc:
+        """The 通报 for a period (stats.Period): funnel, rankings, quotas and overdue follow-ups, as tables."""
+        from . import report, score, stats, views  # noqa: PLC0415
+
+        cell = report.cell_text
+        items = list(self.items.values())
+        counts = stats.compute(self.reg, items, when, self.today)
+        flat = stats.flat(counts)
+        funnel = counts["funnel"]
+        rules = self.reg.scoring
+        scored = score.compute(self.reg, items, dict(rules), when, self.today) if rules else None
+        # the 通报 is dated when it is written: today, or shortly after a period long past
+        day = min(self.today, when.end + dt.timedelta(days=10))
+        rows: dict[str, list[list[str]]] = {
+            "summary": [[stats.COLUMNS[k], str(v)] for k, v in flat.items()] + [
+                ["采编率（采编/采集）", cell(funnel["edited_of_collected"])],
+                ["上报率（上报/采编）", cell(funnel["reported_of_edited"])],
+                ["采用率（被采用/上报）", cell(funnel["adopted_of_reported"])],
+            ],
+            "quota": [[q["name"], str(q["quota"]), str(q["collected"]), str(q["edited"]), cell(q["completion"])] for q in counts["quota"]],
+            "units": [], "people": [],
+            "overdue": [[o["title"], f"{o['kind']}（{o['letter']}）", o["to_name"], chinese_date(dt.date.fromisoformat(o["due"])), str(o["overdue_days"])]
+                        for o in views.overdue(self.reg, items, day)],
+        }
+        if scored:
+            rows["units"] = [[str(r["rank"]), r["name"], str(r["items"]), cell(r["quota"]), cell(r["completion"]), cell(r["points"]), r["grade"]]
+                             for r in scored["units"] if r["items"] or r["quota"]]
+            rows["people"] = [[str(r["rank"]), r["name"], r["unit"], str(r["items"]), str(r["first_author"]), cell(r["points"])]
+                              for r in scored["people"][:20]]
+        text = self._render("bulletin.md.j2", period=period_words(when.label), flat=flat, rows=rows,
+                            rules_name=(rules or {}).get("name", ""), date=day)
+        safe = re.sub(r"[^\w\-]", "-", when.label)
+        return Doc("bulletin", f"通报-{safe}.docx", when.start.year, text, ())
+
+    def year(self, year: int, kinds: Iterable[str] = KINDS) -> list[Doc]:
+        """Every document of a year: the journal issues, each item's documents and the year's 通报."""
+        from . import stats  # noqa: PLC0415
+
+        wanted = set(kinds)
+        docs: list[Doc] = []
+        if "journal" in wanted:
+            issues = sorted({i.journal.issue for i in self.items.values() if i.journal and i.journal.year == year})
+            docs += [self.journal(year, n) for n in issues]
+        for item in sorted(self.items.values(), key=lambda i: i.id):
+            if item.year != year or not any(r.stage == "审定" and r.decision == "通过" for r in item.reviews):
+                continue
+            if "item" in wanted and "直报" in item.routes:
+                docs.append(self.direct(item.id))
+            if "referral" in wanted and "参阅" in item.routes:
+                docs.append(self.referral(item.id))
+            if "transfer" in wanted and item.transfers:
+                docs += self.transfer(item.id)
+        if "bulletin" in wanted:
+            docs.append(self.bulletin(stats.period(year, None, None, None, self.today)))
+        return docs
+
+
+# --- converting ---------------------------------------------------------------------------
+
+
+def convert(doc: Doc, reference: Path) -> bytes:
+    return pandocio.markdown_to_docx(doc.markdown, reference)
+
+
+def write_all(
+    docs: Sequence[Doc], out_dir: Path, reference: Path, *, jobs: int | None = None,
+    progress: Callable[[int, int, Doc], None] | None = None, flat: bool = False,
+) -> list[Path]:
+    """Convert and write `docs` under `out_dir` (in year folders unless `flat`), several pandoc at a time.
+
+    Each file is written whole or not at all; a document that fails does not stop
+    the others, and the failures are reported together at the end.
+    """
+    jobs = jobs or int(os.environ.get("SQMY_JOBS") or 0) or (os.cpu_count() or 1)
+    written: dict[int, Path] = {}
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(convert, doc, reference): n for n, doc in enumerate(docs)}
+        for done, future in enumerate(as_completed(futures), 1):
+            n = futures[future]
+            doc = docs[n]
+            target = out_dir / (doc.name if flat else doc.relative)
+            try:
+                write_bytes(target, future.result())
+                written[n] = target
+            except SqmyError as exc:
+                failures.append(f"{doc.name}：{exc.message}")
+            except OSError as exc:
+                failures.append(f"{doc.name}：无法写入 {target}：{exc.strerror or exc}")
+            if progress:
+                progress(done, len(docs), doc)
+    if failures:
+        raise SqmyError(f"{len(failures)} 份公文未能生成（其余 {len(written)} 份已写入）：\n" + "\n".join(failures), exit_code=1)
+    return [written[n] for n in sorted(written)]
+
+
+def documents_of(repo: Repo, items: Iterable[Item], journal_title: str) -> Mapping[str, list[tuple[str, Path]]]:
+    """For the site: each item's documents that exist under build/docx, as (label, path relative to it)."""
+    root = repo.root / OUTPUT
+    found: dict[str, list[tuple[str, Path]]] = {}
+    if not root.is_dir():
+        return found
+    for item in items:
+        for label, name in item_documents(item, journal_title):
+            year = item.journal.year if item.journal and name == journal_name(item.journal.year, item.journal.issue, journal_title) else item.year
+            relative = Path(str(year)) / name
+            if (root / relative).is_file():
+                found.setdefault(item.id, []).append((label, relative))
+    return found
