@@ -76,6 +76,10 @@ def demo() -> int:
                 subprocess.run([str(BIN / "sqmy"), command, "--year", str(y), "--format", fmt, "-o", str(out / f"{command}-{y}.{fmt}")],
                                cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     run(BIN / "sqmy", "stats", "--year", str(year), "--by", "focus")
+    say("Word 公文（写入 build/docx/）")
+    for y in (year - 1, year):
+        subprocess.run([str(BIN / "sqmy"), "docx", "all", "--year", str(y)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    print(f"已生成 {sum(1 for _ in (ROOT / 'build' / 'docx').rglob('*.docx'))} 份公文")
     say("归档网站")
     run(BIN / "sqmy", "build", "--audience", "public")
     run(BIN / "sqmy", "build")

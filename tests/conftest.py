@@ -75,13 +75,16 @@ def git_office(office: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo office, copied, with both editions built by `sqmy build`."""
+    """The demo office, copied, with its Word documents and both editions built by `sqmy build`."""
     root = tmp_path_factory.mktemp("archive") / "office"
     for name in ("units", "items", "templates"):
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "mkdocs.yml", root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SQMY_TODAY", TODAY)
+        for year in ("2025", "2026"):  # as the main job does: the Word files first, which the internal edition links
+            result = CliRunner().invoke(main, ["--root", str(root), "docx", "all", "--year", year], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
         for audience in ("internal", "public"):
             result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience], catch_exceptions=False)
             assert result.exit_code == 0, result.output

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 from click.testing import CliRunner
 
@@ -46,6 +48,23 @@ def test_internal_edition_has_every_page(built: Path) -> None:
     assert "建议质量较好，同意" in item  # a reviewer's comment
     assert "示政协转〔2025〕2号" in item
     assert "逾期" in (site / "by/transfers/index.html").read_text("utf-8")
+
+
+def test_item_pages_link_their_word_documents(built: Path) -> None:
+    """The internal edition links each item's documents and carries the files; the public one has none."""
+    site = built / "site"
+    page = (site / "items/2025/2025-0512-yangshufen-1/index.html").read_text("utf-8")
+    section = page[page.index("公文</h2>"):]
+    links = re.findall(r'<a href="([^"]+\.docx)" download>([^<]+)</a>', section)
+    assert [label for _, label in links] == ["《社情民意信息》2025年第4期", "参阅件", "转办函（示政协转〔2025〕2号）"]  # routes: 参阅, 转办
+    item_dir = site / "items/2025/2025-0512-yangshufen-1"
+    for target, _ in links:
+        path = (item_dir / unquote(target)).resolve()
+        assert path.is_file(), target
+        assert path.read_bytes() == (built / "build" / "docx" / path.relative_to(site / "docx")).read_bytes()
+    public = built / "site-public"
+    assert not (public / "docx").exists()
+    assert not [p for p in public.rglob("*.html") if ".docx" in p.read_text("utf-8")]
 
 
 def test_item_pages_stay_out_of_the_menu(built: Path) -> None:

@@ -24,6 +24,7 @@ from mkdocs.structure.files import File, Files
 
 from . import sitegen
 from .dates import today
+from .documents import OUTPUT, documents_of
 from .errors import SqmyError
 from .fsutil import write_text
 from .history import timelines
@@ -58,7 +59,16 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if broken:
             log.warning("%d 个文件有错误，未收入归档；运行 sqmy validate 查看详情", len(broken))
         history = timelines(repo) if audience == sitegen.INTERNAL else {}
-        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day, history)
+        self.documents: dict[str, Path] = {}
+        links: dict[str, list[tuple[str, str]]] = {}
+        if audience == sitegen.INTERNAL:  # the Word files `sqmy docx all` made, copied into the site and linked
+            found = documents_of(repo, loaded.items, loaded.registry.office.journal_title)
+            for item_id, docs in found.items():
+                for label, relative in docs:
+                    site_path = f"docx/{relative.as_posix()}"
+                    self.documents[site_path] = repo.root / OUTPUT / relative
+                    links.setdefault(item_id, []).append((label, site_path))
+        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day, history, links)
         self.pages = sitegen.pages(self.edition)
         if self.config.search == "pagefind":
             self.pages["search.md"] = sitegen.SEARCH_PAGE
@@ -81,6 +91,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
+        for path, source in self.documents.items():
+            files.append(File.generated(config, path, abs_src_path=str(source)))
         return files
 
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:

@@ -38,6 +38,7 @@ class Edition:
     today: dt.date
     statuses: Mapping[str, Status]
     history: Mapping[str, list[Step]] = field(default_factory=dict)  # item -> its commits (internal edition)
+    documents: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)  # item -> (label, site path) of its Word files
 
     @property
     def internal(self) -> bool:
@@ -45,14 +46,17 @@ class Edition:
 
 
 def edition(
-    reg: Registry, items: Iterable[Item], audience: str, today: dt.date, history: Mapping[str, list[Step]] | None = None
+    reg: Registry, items: Iterable[Item], audience: str, today: dt.date, history: Mapping[str, list[Step]] | None = None,
+    documents: Mapping[str, list[tuple[str, str]]] | None = None,
 ) -> Edition:
     if audience not in AUDIENCES:
         raise ValueError(audience)
     shown = [i for i in items if audience == INTERNAL or i.audience == "公开"]
     shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
     kept = dict(history or {}) if audience == INTERNAL else {}  # who committed what is internal
-    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown}, kept)
+    # official documents carry distribution lists, letter numbers and reviewers' decisions: internal only
+    docs = dict(documents or {}) if audience == INTERNAL else {}
+    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown}, kept, docs)
 
 
 def item_url(item: Item) -> str:
@@ -133,10 +137,20 @@ def item_page(e: Edition, item: Item) -> str:
     lines = [f"# {item.title}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta]), item.body.strip(), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
+    lines += _documents_section(e, item)
     lines += _history_section(e, item)
     if e.internal and reg.office.repository_url:
         lines += [f"[查看这条信息在 Git 中的全部修改记录]({reg.office.repository_url.rstrip('/')}/commits/main/{item.path})", ""]
     return "\n".join(lines)
+
+
+def _documents_section(e: Edition, item: Item) -> list[str]:
+    docs = e.documents.get(item.id)
+    if not docs:
+        return []
+    up = "../" * page_url(item_url(item)).count("/")
+    links = [f'<li><a href="{up}{escape(path)}" download>{escape(label)}</a>（Word）</li>' for label, path in docs]
+    return ["## 公文", "", f"<ul>{''.join(links)}</ul>", ""]
 
 
 def _review_section(e: Edition, item: Item) -> list[str]:
