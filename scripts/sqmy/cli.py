@@ -248,6 +248,50 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     click.echo(repo.display(path))
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--author", "authors", multiple=True, help="反映人编号（人员名册中的 id），以此为准；可重复，第一位为第一反映人")
+@click.option("--unit", help="报送单位编号（默认：文件中写的单位，否则第一反映人所在单位）")
+@click.option("--category", help="选题类别（默认：按标题和正文中的关键词推断，推断不出为“其他”）")
+@click.option("--focus", help="选题重点（默认：民之关切）")
+@click.option("--source", type=click.Choice(list(schema.SOURCES)), default="委员调研", show_default=True, help="信息来源")
+@click.option("--key-topic", help="年度重点选题编号（可选）")
+@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default="内部", show_default=True, help="公开范围")
+@click.option("--draft", is_flag=True, help="存为草稿（不填报送日期）")
+def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | None, category: str | None, focus: str | None,
+               source: str, key_topic: str | None, audience: str, draft: bool) -> None:
+    """把委员的 Word 文件（.docx）变成信息，每导入一个文件输出一行路径。
+
+    从文件中找出标题、反映人、单位和联系电话，与名册核对；电话不写入信息，名册中没有时登记到 units/people.yml。
+
+    已导入过的文件不会重复导入。有文件无法导入时退出码为 1，其余文件照常导入。
+    """
+    from . import importdocx  # imported when used: startup time matters
+    repo = _repo()
+    options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
+    failed = known = 0
+    for outcome in importdocx.import_files(repo, list(files), options, today()):
+        name = click.format_filename(outcome.source)
+        if outcome.error is not None or outcome.path is None:
+            failed += 1
+            click.echo(f"sqmy：{name}：{outcome.error}", err=True)
+            continue
+        shown = repo.display(outcome.path)
+        if outcome.duplicate:
+            known += 1
+            click.echo(f"{name}：信息库中已有相同的信息 {shown}（标题和反映人相同或正文相同），未重复导入", err=True)
+        else:
+            click.echo(f"{name} → {shown}", err=True)
+        for note in outcome.notes:
+            click.echo(f"  {note}", err=True)
+        for warning in outcome.warnings:
+            click.echo(f"  警告：{warning}", err=True)
+        click.echo(shown)
+    if len(files) > 1:
+        click.echo(f"共 {len(files)} 个文件：新导入 {len(files) - failed - known} 个，已有 {known} 个，失败 {failed} 个", err=True)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
 # --- statistics and scores -------------------------------------------------------
 
 REPORT_FORMAT = click.option(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlsrc
 from .errors import SqmyError
 from .fsutil import write_text
 from .paths import Repo
@@ -70,7 +71,8 @@ def check_choices(reg: Registry, spec: NewItem) -> None:
         raise SqmyError("；".join(problems))
 
 
-def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date) -> Path:
+def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | None = None) -> Path:
+    """Write the item and return its path; `body` (from `sqmy import`) replaces the template's body."""
     check_choices(reg, spec)
     template_path = repo.root / TEMPLATE
     try:
@@ -92,9 +94,21 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date) -> Path:
         )
     except jinja2.TemplateError as exc:
         raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：{exc}") from None
+    if body is not None:
+        text = _replace_body(text, body)
     path = year_dir / f"{item_id}.md"
     try:
         write_text(path, text, exclusive=True)
     except OSError as exc:
         raise SqmyError(f"无法写入 {repo.display(path)}：{exc.strerror or exc}") from None
     return path
+
+
+def _replace_body(text: str, body: str) -> str:
+    """The rendered template's front matter with `body` after it: the front
+    matter stays the template's, so `new` and `import` write the same fields."""
+    split = yamlsrc.split_front_matter(text)
+    if split.front is None:
+        raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：没有以“---”包围的元数据")
+    head = "\n".join(text.split("\n")[: split.body_start])
+    return f"{head}\n{body.strip()}\n"

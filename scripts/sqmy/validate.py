@@ -23,8 +23,8 @@ from .items import Item, build
 from .paths import Repo
 from .registry import Registry
 
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 _ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # a cheap pass that rules most files out
 PLACEHOLDER = "【请"
 _ITEM_PATH = re.compile(r"^items/([0-9]{4})/([^/]+)\.md$")
@@ -298,7 +298,7 @@ def _check_personal_data(f: _File, data: dict[str, Any], body: str, body_start: 
     where = "；反映人的联系方式只登记在人员名册（units/people.yml）中" + ("，本条为公开信息，会进入公开版归档" if public else "")
 
     def scan(text: str) -> Iterator[tuple[int, str, str]]:
-        for pattern, what in ((_MOBILE, "手机号码"), (_ID_NUMBER, "身份证号码")):
+        for pattern, what in ((MOBILE, "手机号码"), (ID_NUMBER, "身份证号码")):
             for match in pattern.finditer(text):
                 yield match.start(), what, match.group(0)
 
