@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from . import sitegen
+from . import searchindex, sitegen
 from .dates import today
 from .documents import OUTPUT, documents_of
 from .errors import SqmyError
@@ -91,6 +90,9 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
+        if self.config.search == "pagefind":
+            script = resources.files("sqmy").joinpath("assets", "search.js").read_text("utf-8")
+            files.append(File.generated(config, "assets/sqmy-search.js", content=script))
         for path, source in self.documents.items():
             files.append(File.generated(config, path, abs_src_path=str(source)))
         return files
@@ -98,8 +100,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
         write_text(Path(config.site_dir) / "items.json", sitegen.items_json(self.edition))
         if self.config.search == "pagefind":
-            command = [sys.executable, "-m", "pagefind", "--site", config.site_dir, "--root-selector", "article.md-content__inner",
-                       "--force-language", "zh", "--quiet"]
-            result = subprocess.run(command, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                raise PluginError(f"Pagefind 建立搜索索引失败（退出码 {result.returncode}）：{result.stderr.strip()}")
+            try:
+                searchindex.build(sitegen.search_documents(self.edition), Path(config.site_dir))
+            except SqmyError as exc:
+                raise PluginError(exc.message) from None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -407,20 +407,33 @@ def pages(e: Edition) -> dict[str, str]:
 
 SEARCH_PAGE = """# 搜索
 
-<link href="../_pagefind/pagefind-ui.css" rel="stylesheet">
-<div id="sqmy-search"></div>
-<script src="../_pagefind/pagefind-ui.js"></script>
-<script>
-window.addEventListener("DOMContentLoaded", function () {
-  new PagefindUI({
-    element: "#sqmy-search", showSubResults: true, showImages: false, baseUrl: new URL("../", location.href).pathname,
-    translations: {placeholder: "输入要查找的字词，如：老旧小区改造、养老服务", zero_results: "没有找到与“[SEARCH_TERM]”有关的信息",
-                   many_results: "找到 [COUNT] 条与“[SEARCH_TERM]”有关的结果", one_result: "找到 1 条与“[SEARCH_TERM]”有关的结果",
-                   clear_search: "清除", load_more: "更多结果", search_label: "搜索"}
-  });
-});
-</script>
+<div class="sqmy-search">
+<input id="sqmy-q" type="search" aria-label="搜索信息" placeholder="输入要查找的字词，如：老旧小区改造、养老服务" autocomplete="off" autofocus>
+<p id="sqmy-count" aria-live="polite"></p>
+<ol id="sqmy-results"></ol>
+<button id="sqmy-more" class="md-button" type="button" hidden>更多结果</button>
+</div>
+<style>
+.sqmy-search input { width: 100%; font-size: 1rem; padding: .5em .7em; border: 1px solid var(--md-default-fg-color--lighter); border-radius: .2em; }
+.sqmy-search ol { list-style: none; padding: 0; margin-left: 0; }
+.sqmy-result { margin: 0 0 1.2em; }
+.sqmy-result a { font-size: 1.05em; font-weight: 600; }
+.sqmy-result__facts { color: var(--md-default-fg-color--light); font-size: .85em; }
+.sqmy-result p { margin: .2em 0 0; }
+</style>
+<script src="../assets/sqmy-search.js"></script>
 """
+
+
+def search_documents(e: Edition) -> Iterator[tuple[str, str]]:
+    """(page URL, search document) of every item the edition shows (see searchindex)."""
+    from . import searchindex  # noqa: PLC0415 - only builds with search need it
+
+    for item in e.items:
+        facts = " · ".join(str(x) for x in (_unit(e.reg, item.unit), item.submitted or "草稿", e.statuses[item.id].status))
+        names = [*(e.reg.people[a].name for a in item.authors if a in e.reg.people), _unit(e.reg, item.unit)]
+        yield page_url(item_url(item)), searchindex.document(item.title, facts, item.body, names)
+
 
 NAV = [
     {"首页": "index.md"},

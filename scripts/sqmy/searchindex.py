@@ -1,0 +1,88 @@
+"""Chinese search: a character-pair index of the items, built by Pagefind.
+
+Pagefind cuts Chinese into words with jieba when it indexes, but since 1.5 the
+browser cuts the query with its own segmenter (ICU), and the two disagree:
+加装电梯 is indexed as one cut and queried as 加/装/电梯, so the item is not
+found. Full-text search engines solve this for Chinese with overlapping
+character pairs (bigrams, as Lucene's CJK analyzer does): the index holds
+every single character and every pair of neighbours, the query is turned into
+its pairs, and a page matches when it has all of them, whatever any dictionary
+thinks a word is.
+
+Pagefind is still the engine (the index is split into chunks fetched as a query
+needs them, which keeps search fast at 10,000 items). It is given one small
+search document per item, at the item's own URL, whose text is those tokens
+separated by spaces and whose language is one Pagefind does not segment; the
+title, a line of facts and the plain text travel as metadata, from which the
+search page (assets/sqmy-search.js) draws the results and their excerpts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import SqmyError
+
+# what the browser must use too (assets/search.js): Han characters, and runs of Latin letters or digits
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+_MARKDOWN = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+|!?\[([^\]]*)\]\([^)]*\)", re.MULTILINE)
+INDEX_LANGUAGE = "en"  # not zh/ja/th: Pagefind would re-cut the pairs (and the query) into words
+TITLE_WEIGHT = 3  # the title's tokens are repeated: a word in the title ranks above one in the body
+EXCERPT_CHARS = 2000
+
+
+def tokens(text: str) -> Iterator[str]:
+    """Every Han character and every pair of neighbouring ones; Latin words and numbers whole."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    for match in _RUNS.finditer(text):
+        run = match.group()
+        if run[0].isascii():
+            yield run
+            continue
+        yield from run
+        for i in range(len(run) - 1):
+            yield run[i : i + 2]
+
+
+def plain(markdown: str) -> str:
+    """The body as text to read in a result: Markdown marks removed, paragraphs joined."""
+    text = _MARKDOWN.sub(lambda m: m.group(1) or "", markdown)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def document(title: str, facts: str, body: str, extra: Iterable[str] = ()) -> str:
+    """The search document of one item: tokens to index, metadata to show."""
+    text = plain(body)
+    indexed = [" ".join(tokens(title))] * TITLE_WEIGHT + [" ".join(tokens(" ".join(extra))), " ".join(tokens(text))]
+    return (
+        f'<!doctype html><html lang="{INDEX_LANGUAGE}"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head><body>'
+        f'<span data-pagefind-meta="title:{html.escape(title, quote=True)}"></span>'
+        f'<span data-pagefind-meta="facts:{html.escape(facts, quote=True)}"></span>'
+        f'<span data-pagefind-meta="text:{html.escape(text[:EXCERPT_CHARS], quote=True)}"></span>'
+        f"<main data-pagefind-body>{html.escape(' '.join(indexed))}</main></body></html>"
+    )
+
+
+def build(documents: Iterable[tuple[str, str]], site_dir: Path) -> int:
+    """Index `documents` ((page URL relative to the site root, search document)) into site_dir/_pagefind."""
+    count = 0
+    with tempfile.TemporaryDirectory(prefix="sqmy-search-") as tmp:
+        root = Path(tmp)
+        for url, text in documents:
+            path = root / url.strip("/") / "index.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+            count += 1
+        output = (site_dir / "_pagefind").resolve()
+        command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--quiet"]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SqmyError(f"Pagefind 建立搜索索引失败（退出码 {result.returncode}）：{(result.stderr or result.stdout).strip()}")
+    return count

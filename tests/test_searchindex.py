@@ -1,0 +1,37 @@
+"""The character-pair search index: what is indexed for a text, and the search document of an item."""
+
+from __future__ import annotations
+
+import re
+
+from sqmy import searchindex
+
+
+def test_han_text_gives_every_character_and_every_pair() -> None:
+    assert list(searchindex.tokens("老旧小区")) == ["老", "旧", "小", "区", "老旧", "旧小", "小区"]
+
+
+def test_punctuation_ends_a_run_and_latin_words_stay_whole() -> None:
+    assert list(searchindex.tokens("GDP增长8%，电梯")) == ["gdp", "增", "长", "增长", "8", "电", "梯", "电梯"]
+
+
+def test_full_width_letters_and_digits_are_folded() -> None:
+    assert list(searchindex.tokens("ＧＤＰ１２３")) == ["gdp123"]
+
+
+def test_plain_text_drops_markdown_marks() -> None:
+    body = "## 一、存在的问题\n\n（一）**设施**老化。\n\n- 第一条\n1. 第二条\n\n[链接](http://x)"
+    assert searchindex.plain(body) == "一、存在的问题 （一）设施老化。 第一条 第二条 链接"
+
+
+def test_search_document_indexes_tokens_and_carries_metadata() -> None:
+    doc = searchindex.document('关于"电梯"的建议', "城关 · 2026-01-08 · 已采用", "加装电梯。", ["林志远"])
+    assert '<html lang="en">' in doc  # a language Pagefind does not cut into words
+    body = re.search(r"<main data-pagefind-body>(.*)</main>", doc).group(1)  # type: ignore[union-attr]
+    words = body.split()
+    assert words.count("电梯") == searchindex.TITLE_WEIGHT + 1  # the title's pairs weigh more
+    assert "加装" in words
+    assert "林志远" not in words  # names are indexed as pairs, like everything else
+    assert "志远" in words
+    assert 'data-pagefind-meta="title:关于&quot;电梯&quot;的建议"' in doc
+    assert 'data-pagefind-meta="text:加装电梯。"' in doc
