@@ -52,8 +52,11 @@ def measure(url: str, page_path: str, box: str, result: str) -> list[tuple[str, 
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         for query in QUERIES:
             page = browser.new_page()
+            opening = [0]
+            page.on("response", lambda r, opening=opening: opening.__setitem__(0, opening[0] + int(r.headers.get("content-length", "0"))))
             page.goto(url + page_path)
             page.wait_for_load_state("networkidle")
+            print(f"  opening {page_path}: {opening[0] / 1e6:.2f} MB (page, theme and, for Pagefind, its code and the index's entry)")
             fetched = [0]
             page.on("response", lambda r, fetched=fetched: fetched.__setitem__(0, fetched[0] + int(r.headers.get("content-length", "0"))))
             started = time.perf_counter()

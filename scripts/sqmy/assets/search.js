@@ -1,6 +1,6 @@
 // sqmy archive search: the query as character pairs, looked up in Pagefind's index, results drawn here.
 // The index (sqmy/searchindex.py) holds every Han character and every pair of neighbours; a page matches
-// when it has every pair of the query, so any Chinese word or phrase is found without a dictionary.
+// when it has each run of the query as written, so any Chinese word or phrase is found without a dictionary.
 (function () {
   "use strict";
   const root = new URL("../", location.href); // the search page is /search/
@@ -40,22 +40,29 @@
     return allowed || new Set();
   }
 
-  async function load() {
-    if (pagefind) return pagefind;
-    const module = await import(new URL("_pagefind/pagefind.js", root).href);
-    // Pagefind cuts the query into words with the browser's segmenter when the page's language is Chinese;
-    // the pairs must reach the index as they are, so it is started while the page says "en".
-    const html = document.documentElement;
-    const lang = html.lang;
-    html.lang = "en";
-    try {
-      await module.options({ baseUrl: root.pathname });
-      module.init();
-    } finally {
-      html.lang = lang;
-    }
-    pagefind = module;
-    return module;
+  const pageLang = document.documentElement.lang;
+  let loading = null;
+
+  function load() {
+    loading =
+      loading ||
+      (async () => {
+        const module = await import(new URL("_pagefind/pagefind.js", root).href);
+        await module.options({ baseUrl: root.pathname });
+        // Pagefind cuts the query into words with the browser's segmenter when the page's language is Chinese;
+        // the pairs must reach the index as they are, so it is started while the page says "en" (init reads
+        // the language at once) and the page gets its language back straight after.
+        const html = document.documentElement;
+        html.lang = "en";
+        try {
+          module.init();
+        } finally {
+          html.lang = pageLang;
+        }
+        pagefind = module;
+        return module;
+      })();
+    return loading;
   }
 
   // `text` with every word of the query in <mark>
@@ -146,7 +153,12 @@
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(run, 150);
+    // fetch the index pieces the words need while the typing pauses
+    const runs = normalize(input.value).match(RUNS);
+    if (pagefind && runs) pagefind.preload(runs.flatMap(pairs).join(" "));
   });
+  // start Pagefind (its code and the index's first part) as soon as the page is idle, not at the first query
+  (window.requestIdleCallback || setTimeout)(() => load());
   more.addEventListener("click", () => draw(asked));
   const initial = new URLSearchParams(location.search).get("q");
   if (initial) {
