@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sqmy import cli
+from sqmy.cli import items as cli_items
 from sqmy.newitem import new_id, yaml_scalar
 
 from .conftest import Invoke
@@ -67,7 +67,7 @@ def test_new_without_terminal_names_missing_options(office: Path, sqmy: Invoke) 
 
 
 def test_new_prompts_in_a_terminal(office: Path, sqmy: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_items, "_interactive", lambda: True)
     result = sqmy("new", input="关于增设社区养老服务站的建议\nzhang-wei\n养老服务\n民之关切\n委员调研\n")
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip().splitlines()[-1])

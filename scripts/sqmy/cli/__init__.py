@@ -1,0 +1,10 @@
+"""The command line: the only package that knows click.  Commands are thin:
+they parse options, call plain functions and print the result.
+
+One module per family of commands; importing them registers them on `main`.
+"""
+
+from . import items, outcomes, publish, reports, reviews  # noqa: F401 - registers the commands
+from .base import main
+
+__all__ = ["main"]

@@ -1,0 +1,164 @@
+"""What the office publishes: the archive (build) and the Word documents (docx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import stats as stats_mod
+from ..dates import today
+from ..errors import SqmyError
+from ..paths import Repo
+from .base import _load, _repo, main
+from .reports import _period_options
+
+
+@main.command()
+@click.option("--audience", type=click.Choice(["internal", "public"]), default="internal", show_default=True,
+              help="internal 内部版（全部信息和记录）；public 公开版（只有公开的信息，不含审核意见、联系方式等内部内容）")
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), help="输出目录（默认：内部版 site/，公开版 site-public/）")
+def build(audience: str, site_dir: Path | None) -> None:
+    """生成归档网站（MkDocs + mkdocs-material），可离线浏览。"""
+    repo = _repo()
+    config_file = repo.root / "mkdocs.yml"
+    if not config_file.is_file():
+        raise SqmyError("信息库中没有 mkdocs.yml：请从示例信息库复制 mkdocs.yml 和 templates/site/")
+    target = (site_dir or repo.root / ("site" if audience == "internal" else "site-public")).resolve()
+    os.environ["SQMY_AUDIENCE"] = audience
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        mkdocs_build(load_config(str(config_file), site_dir=str(target)))
+    except MkDocsException as exc:
+        raise SqmyError(f"生成网站失败：{exc}") from None
+    click.echo(f"已生成{'内部版' if audience == 'internal' else '公开版'}归档：{target / 'index.html'}")
+
+
+# --- Word documents -------------------------------------------------------------
+
+DOCX_OUTPUT = click.option("--output", "-o", type=click.Path(path_type=Path), help="写入的文件（默认 build/docx/<年份>/ 下的标准文件名）")
+
+
+def _planner(repo: Repo, day: dt.date) -> Any:
+    from .. import documents
+
+    loaded = _load(repo, day)
+    return documents.Planner(repo, loaded.registry, loaded.items, day)
+
+
+def _write_docs(repo: Repo, docs: list[Any], output: Path | None, folder: bool = False) -> None:
+    """Convert `docs`, showing progress on stderr, and print each file written."""
+    from .. import documents, docxstyle
+
+    reference = docxstyle.reference_doc(repo)
+    if not docs:
+        click.echo("没有需要生成的公文。", err=True)
+        return
+    if not folder and output is not None:
+        if len(docs) != 1:
+            raise SqmyError(f"要生成 {len(docs)} 份公文，--output 应为文件夹")
+        data = documents.convert(docs[0], reference)
+        from ..fsutil import write_bytes
+
+        write_bytes(output, data)
+        click.echo(str(output))
+        return
+    out_dir = output or repo.root / documents.OUTPUT
+    step = max(1, len(docs) // 10)
+
+    def progress(done: int, total: int, doc: Any) -> None:
+        if total > 1 and (sys.stderr.isatty() or done % step == 0 or done == total):
+            click.echo(f"生成公文 {done}/{total}：{doc.name}", err=True)
+
+    for path in documents.write_all(docs, out_dir, reference, progress=progress):
+        click.echo(repo.display(path))
+
+
+@main.group()
+def docx() -> None:
+    """生成 Word 公文（GB/T 9704-2012 版式）：期刊、直报件、参阅件、转办函、通报。
+
+    版式由 templates/docx/styles.yml 定义，文字由 templates/docx/*.md.j2 模板定义。
+    默认写入 build/docx/<年份>/；用 -o 指定文件（all 为文件夹）。
+    """
+
+
+@docx.command("journal")
+@click.option("--year", type=int, help="年份（默认今年）")
+@click.option("--issue", type=int, required=True, help="期号")
+@click.option("--date", "day", help="编印日期 YYYY-MM-DD（默认：本期信息最晚的审定日期）")
+@DOCX_OUTPUT
+def docx_journal(year: int | None, issue: int, day: str | None, output: Path | None) -> None:
+    """《社情民意信息》一期：红色版头、期号、编印单位和日期、本期信息、版记。"""
+    repo = _repo()
+    today_ = today()
+    when = None
+    if day:
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            raise SqmyError(f"--date “{day}”无效：应为 YYYY-MM-DD") from None
+    planner = _planner(repo, today_)
+    _write_docs(repo, [planner.journal(year or today_.year, issue, when)], output)
+
+
+@docx.command("item")
+@click.argument("item_id")
+@DOCX_OUTPUT
+def docx_item(item_id: str, output: Path | None) -> None:
+    """直报件：报送上级政协的一篇信息。"""
+    repo = _repo()
+    _write_docs(repo, [_planner(repo, today()).direct(item_id)], output)
+
+
+@docx.command("referral")
+@click.argument("item_id")
+@DOCX_OUTPUT
+def docx_referral(item_id: str, output: Path | None) -> None:
+    """参阅件：送领导参阅，顶部留领导批示栏。"""
+    repo = _repo()
+    _write_docs(repo, [_planner(repo, today()).referral(item_id)], output)
+
+
+@docx.command("transfer")
+@click.argument("item_id")
+@click.option("--number", "-n", type=int, help="第几次转办（默认全部）")
+@DOCX_OUTPUT
+def docx_transfer(item_id: str, number: int | None, output: Path | None) -> None:
+    """转办函：文号、承办单位、办理时限，附信息原文和办理情况反馈表。"""
+    repo = _repo()
+    _write_docs(repo, _planner(repo, today()).transfer(item_id, number), output)
+
+
+@docx.command("bulletin")
+@_period_options
+@DOCX_OUTPUT
+def docx_bulletin(year: int | None, period_name: str | None, start: str | None, end: str | None, output: Path | None) -> None:
+    """通报：一个时期的采集、采编、上报、采用情况，单位和个人排名，任务完成，逾期督办。"""
+    repo = _repo()
+    day = today()
+    when = stats_mod.period(year, period_name, start, end, day)
+    _write_docs(repo, [_planner(repo, day).bulletin(when)], output)
+
+
+@docx.command("all")
+@click.option("--year", type=int, help="年份（默认今年）")
+@click.option("--kind", "kinds", type=click.Choice(["journal", "item", "referral", "transfer", "bulletin"]), multiple=True,
+              help="只生成这几类（可重复；默认全部）")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="写入的文件夹（默认 build/docx/）")
+def docx_all(year: int | None, kinds: tuple[str, ...], output: Path | None) -> None:
+    """一年的全部公文：各期期刊、直报件、参阅件、转办函和年度通报，并行生成。"""
+    from .. import documents
+
+    repo = _repo()
+    day = today()
+    docs = _planner(repo, day).year(year or day.year, kinds or documents.KINDS)
+    _write_docs(repo, docs, output, folder=True)

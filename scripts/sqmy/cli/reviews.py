@@ -1,0 +1,113 @@
+"""Commands of the review protocol: review, audit, generate, bridge."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import registry, schema, status
+from ..dates import today
+from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
+from ..findings import ERROR
+from .base import FORMAT, _json, _repo, main
+
+# --- review -------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("item_id")
+@click.argument("stage", type=click.Choice(list(schema.STAGES)))
+@click.argument("decision", type=click.Choice(list(schema.DECISIONS)))
+@click.option("--comment", "-m", default="", help="审核说明")
+@click.option("--route", "routes", multiple=True, type=click.Choice(list(schema.ROUTES)), help="审定通过时的转化渠道；可重复")
+@click.option("--expert", "experts", multiple=True, help="初审提请联合复核时的专家编号；可重复")
+@FORMAT
+def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[str, ...], experts: tuple[str, ...], fmt: str) -> None:
+    """记录一次审核，并由审核人单独提交（Git 作者邮箱即审核人在名册中的邮箱）。
+
+    STAGE 为 初审、联合复核、复审、审定；DECISION 为 通过、退回修改、不予上报，初审还可以是 联合复核（须 --expert）。
+    不符合规则时拒绝，并且不写入任何内容（退出码 1）。
+    """
+    from .. import review as review_mod  # imported when used: startup time matters
+    repo = _repo()
+    day = today()
+    done = review_mod.record(repo, review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts), day)
+    st = status.derive(done.item, day)
+    if fmt == "json":
+        _json({"commit": done.sha, "item": done.item.id, "entry": done.entry, "status": st.status, "next_stage": st.next_stage})
+        return
+    click.echo(f"已记录：{done.item.id} {stage} {decision}（{done.reviewer.name}），提交 {done.sha[:10]}")
+    click.echo(f"当前状态：{st.status}")
+
+
+@main.command()
+@click.option("--since", metavar="REV", help="只审计 REV 之后的提交（如拉取请求的基准分支 origin/main）")
+@FORMAT
+def audit(since: str | None, fmt: str) -> None:
+    """审计审核记录：逐个提交核对审核人、角色、顺序、职责分离、摘要值、只可追加、签名和办理记录（DESIGN §5）。
+
+    发现违规时退出码为 1；--format json 输出 [{item, commit, rule, message}]。
+    """
+    from .. import audit as audit_mod  # imported when used: startup time matters
+    repo = _repo()
+    report = audit_mod.audit(repo, since)
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        for v in report.violations:
+            click.echo(f"{v.item} {v.commit[:10]} [{v.rule}] {v.message}")
+        scope = f"{since} 之后的" if since else "全部"
+        click.echo(
+            f"审计了{scope} {report.commits} 个提交、{report.changes} 处信息修改：核对审核记录 {report.reviews} 条"
+            + (f"、签名 {report.signatures} 个" if report.signatures else "")
+            + f"；历史导入记录 {report.imported} 条（确认来源，不视为已验证的签署）。"
+        )
+        click.echo(f"发现 {len(report.violations)} 处违规。" if report.violations else "未发现违规。")
+    sys.exit(EXIT_FINDINGS if report.violations else EXIT_OK)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="只检查生成的文件是否与名册一致（不一致时退出码 1），不写入")
+def generate(check: bool) -> None:
+    """根据名册生成 .github/CODEOWNERS 和 .github/allowed_signers（审核签名用的公钥清单）。"""
+    from .. import generate as generate_mod  # imported when used: startup time matters
+    repo = _repo()
+    reg, found = registry.load(repo)
+    if any(f.severity == ERROR for f in found):
+        raise SqmyError(f"名册有错误，请先修正：{found[0].text()}", EXIT_FINDINGS)
+    wanted = generate_mod.files(repo, reg, today())
+    if check:
+        old = generate_mod.stale(wanted)
+        for g in old:
+            click.echo(f"{repo.display(g.path)} 与名册不一致：请运行 sqmy generate 并提交")
+        if not old:
+            click.echo("生成的文件与名册一致。")
+        sys.exit(EXIT_FINDINGS if old else EXIT_OK)
+    changed = generate_mod.write(wanted)
+    for g in changed:
+        click.echo(f"已更新 {repo.display(g.path)}")
+    if not changed:
+        click.echo("生成的文件已是最新。")
+
+
+@main.group()
+def bridge() -> None:
+    """论坛审核桥接：把论坛上的审核（批准、要求修改、斜杠命令）变成审核提交。"""
+
+
+@bridge.command("github")
+@click.option("--event", "event_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="事件文件（GITHUB_EVENT_PATH）")
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="事件名称（默认取 GITHUB_EVENT_NAME）：pull_request_review 或 issue_comment")
+@click.option("--pull-request", "pull_path", type=click.Path(dir_okay=False, path_type=Path), help="评论事件所在拉取请求的 JSON（GitHub API）")
+def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | None) -> None:
+    """把 GitHub 的 pull_request_review 或 issue_comment 事件变成当前分支上的审核提交，输出要回复在拉取请求上的文字。
+
+    退出码：0 已记录，1 拒绝（账号未登记、没有角色、顺序不对……），2 不是审核事件或事件有误。
+    """
+    from .. import bridge as bridge_mod  # imported when used: startup time matters
+    repo = _repo()
+    outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path)
+    click.echo(outcome.reply)
+    sys.exit(outcome.code)
