@@ -278,7 +278,7 @@ def test_docx_all_makes_every_document_of_the_year(made: Path, demo_items: dict[
     issues = {i.journal.issue for i in demo_items["items"].values() if i.journal and i.journal.year == YEAR}  # type: ignore[attr-defined]
     expected = {documents.journal_name(YEAR, n) for n in issues} | {f"通报-{YEAR}.docx"}
     for item in items:
-        expected |= {name for _, name in documents.item_documents(item) if not name.startswith("社情民意信息")}
+        expected |= {path.name for _, path in documents.item_documents(item) if not path.name.startswith("社情民意信息")}
     assert {p.name for p in made.iterdir()} == expected
     for path in made.iterdir():
         assert zipfile.is_zipfile(path)

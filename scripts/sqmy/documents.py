@@ -26,11 +26,11 @@ from .fsutil import write_bytes
 from .items import Item, Transfer
 from .paths import Repo
 from .registry import Registry
+from .status import approved_on
 
 TEMPLATES = Path("templates") / "docx"
 OUTPUT = Path("build") / "docx"
 KINDS = ("journal", "item", "referral", "transfer", "bulletin")
-KIND_LABELS = {"journal": "期刊", "item": "直报件", "referral": "参阅件", "transfer": "转办函", "bulletin": "通报"}
 _DIGITS = "〇一二三四五六七八九"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@:!])")
 
@@ -55,17 +55,19 @@ def journal_name(year: int, issue: int, title: str = "社情民意信息") -> st
     return f"{title}-{year}年第{issue}期.docx"
 
 
-def item_documents(item: Item, journal_title: str = "社情民意信息") -> list[tuple[str, str]]:
-    """(label, file name under build/docx/<year>/) of every document that carries `item`."""
+def item_documents(item: Item, journal_title: str = "社情民意信息") -> list[tuple[str, Path]]:
+    """(label, path under build/docx/) of every document that carries `item`: an issue is in its own year's folder."""
     docs = []
     if item.journal:
-        docs.append((f"《{journal_title}》{item.journal.year}年第{item.journal.issue}期", journal_name(item.journal.year, item.journal.issue, journal_title)))
+        year, issue = item.journal.year, item.journal.issue
+        docs.append((f"《{journal_title}》{year}年第{issue}期", Path(str(year)) / journal_name(year, issue, journal_title)))
+    folder = Path(str(item.year))
     if "直报" in item.routes:
-        docs.append(("直报件", f"直报-{item.id}.docx"))
+        docs.append(("直报件", folder / f"直报-{item.id}.docx"))
     if "参阅" in item.routes:
-        docs.append(("参阅件", f"参阅件-{item.id}.docx"))
+        docs.append(("参阅件", folder / f"参阅件-{item.id}.docx"))
     for n, t in enumerate(item.transfers, 1):
-        docs.append((f"转办函（{t.letter or t.to}）", f"转办函-{item.id}-{n}.docx"))
+        docs.append((f"转办函（{t.letter or t.to}）", folder / f"转办函-{item.id}-{n}.docx"))
     return docs
 
 
@@ -75,14 +77,6 @@ def item_documents(item: Item, journal_title: str = "社情民意信息") -> lis
 def chinese_date(day: dt.date) -> str:
     """成文日期 in Arabic numerals, as GB/T 9704-2012 §7.3.5.6 now prescribes."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def chinese_number(n: int) -> str:
-    """一 … 九十九, for section numbers."""
-    if n < 10:
-        return _DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
 def period_words(label: str) -> str:
@@ -128,13 +122,16 @@ class Planner:
 
         self.repo, self.reg, self.today = repo, reg, today
         self.items = {i.id: i for i in items}
+        self.issues: dict[tuple[int, int], list[Item]] = {}  # (year, issue) -> its items
+        for item in items:
+            if item.journal:
+                self.issues.setdefault((item.journal.year, item.journal.issue), []).append(item)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(repo.root / TEMPLATES), undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["md"] = md_escape
         self.env.filters["cn_date"] = chinese_date
-        self.env.filters["cn_number"] = chinese_number
         self.env.globals.update(
             raw=ooxml.raw, para=ooxml.paragraph, table=ooxml.table, cell=ooxml.Cell, box=ooxml.box,
             page_break=ooxml.page_break, office=reg.office, reporter=self.reporter, body=_body,
@@ -164,12 +161,11 @@ class Planner:
     def banji(self, day: dt.date, editor: str | None = None, what: str = "印发") -> str:
         """The 版记: 报/送/发 from the office settings, then who printed it, when, and how many."""
         office = self.reg.office
-        lines = [f"{key}：{'，'.join(names)}。" for key in ("报", "送", "发") if (names := office.distribution.get(key))]
-        last = f"{editor or office.journal_editor}\t{chinese_date(day)}{what}"
-        rows = [*lines, last]
+        rows = [f"{key}：{'，'.join(names)}。" for key in ("报", "送", "发") if (names := office.distribution.get(key))]
+        rows.append(f"{editor or office.journal_editor}\t{chinese_date(day)}{what}")
         if office.print_count:
             rows.append(f"（共印{office.print_count}份）")
-        return ooxml.raw(ooxml.banji(rows[:-1], rows[-1]))
+        return ooxml.raw(ooxml.banji(rows))
 
     def _render(self, template: str, **values: Any) -> str:
         import jinja2  # noqa: PLC0415
@@ -192,32 +188,28 @@ class Planner:
         return item
 
     def _approved(self, item: Item) -> dt.date:
-        final = [r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过"]
-        if not final:
+        day = approved_on(item, self.today)
+        if day is None:
             raise SqmyError(f"信息 {item.id} 尚未审定通过，不能生成公文")
-        return final[-1]
+        return day
 
     # the documents
 
     def journal(self, year: int, issue: int, day: dt.date | None = None) -> Doc:
-        members = sorted((i for i in self.items.values() if i.journal and (i.journal.year, i.journal.issue) == (year, issue)),
-                         key=lambda i: (self._approved(i), i.id))
+        members = sorted(self.issues.get((year, issue), []), key=lambda i: (self._approved(i), i.id))
         if not members:
-            known = sorted({i.journal.issue for i in self.items.values() if i.journal and i.journal.year == year})
+            known = sorted(n for y, n in self.issues if y == year)
             hint = f"（{year}年已有：第{'、'.join(map(str, known))}期）" if known else f"（{year}年还没有编发期刊）"
             raise SqmyError(f"{year}年第{issue}期没有编入任何信息{hint}；用 sqmy journal add 编入")
         day = day or max(self._approved(i) for i in members)
-        total = self.reg.office.issues_before + self._issues_before(year) + issue
+        # 总期号: before sqmy, then the last issue of each earlier year in the repository, then this one
+        earlier: dict[int, int] = {}
+        for y, n in self.issues:
+            if y < year:
+                earlier[y] = max(earlier.get(y, 0), n)
+        total = self.reg.office.issues_before + sum(earlier.values()) + issue
         text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=members)
         return Doc("journal", journal_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
-
-    def _issues_before(self, year: int) -> int:
-        """Issues of the earlier years in the repository (the highest number of each year)."""
-        last: dict[int, int] = {}
-        for i in self.items.values():
-            if i.journal and i.journal.year < year:
-                last[i.journal.year] = max(last.get(i.journal.year, 0), i.journal.issue)
-        return sum(last.values())
 
     def direct(self, item_id: str) -> Doc:
         item = self.item(item_id)
@@ -287,10 +279,9 @@ class Planner:
         wanted = set(kinds)
         docs: list[Doc] = []
         if "journal" in wanted:
-            issues = sorted({i.journal.issue for i in self.items.values() if i.journal and i.journal.year == year})
-            docs += [self.journal(year, n) for n in issues]
+            docs += [self.journal(year, n) for y, n in sorted(self.issues) if y == year]
         for item in sorted(self.items.values(), key=lambda i: i.id):
-            if item.year != year or not any(r.stage == "审定" and r.decision == "通过" for r in item.reviews):
+            if item.year != year or approved_on(item, self.today) is None:
                 continue
             if "item" in wanted and "直报" in item.routes:
                 docs.append(self.direct(item.id))
@@ -349,9 +340,7 @@ def documents_of(repo: Repo, items: Iterable[Item], journal_title: str) -> Mappi
     if not root.is_dir():
         return found
     for item in items:
-        for label, name in item_documents(item, journal_title):
-            year = item.journal.year if item.journal and name == journal_name(item.journal.year, item.journal.issue, journal_title) else item.year
-            relative = Path(str(year)) / name
+        for label, relative in item_documents(item, journal_title):
             if (root / relative).is_file():
                 found.setdefault(item.id, []).append((label, relative))
     return found

@@ -925,34 +925,43 @@ def _register_phone(repo: Repo, reg: Registry, people: _People, out: Outcome) ->
     return True
 
 
-def find_duplicate(repo: Repo, title: str, authors: Sequence[str], body: str) -> Path | None:
-    """An item with the same title and authors, or the same body: importing twice must not make two items."""
-    wanted_body = _fingerprint(body)
-    wanted_title = _squeeze(title)
-    for path in item_files(repo):
-        try:
-            text = yamlsrc.decode(path.read_bytes())
-        except (OSError, UnicodeDecodeError):
-            continue
-        split = yamlsrc.split_front_matter(text)
-        if split.front is None:
-            continue
-        if wanted_body and _fingerprint(split.body) == wanted_body:
-            return path
-        if wanted_title[:6] not in _squeeze(split.front):
-            continue  # cheap test first: most items have another title
-        data = yamlsrc.load(split.front).data
-        if (isinstance(data, dict) and _squeeze(str(data.get("title") or "")) == wanted_title
-                and set(data.get("authors") or []) == set(authors)):
-            return path
-    return None
+class KnownItems:
+    """The items already in the repository, read once per run: importing twice must not make two items.
+
+    An item is the same when it has the same title and authors, or the same body.
+    Items written during the run are added, so one file given twice is caught too.
+    """
+
+    def __init__(self, repo: Repo) -> None:
+        self._items: list[tuple[Path, str, frozenset[str], str]] = []
+        for path in item_files(repo):
+            try:
+                split = yamlsrc.split_front_matter(yamlsrc.decode(path.read_bytes()))
+            except (OSError, UnicodeDecodeError):
+                continue
+            if split.front is None:
+                continue
+            data = yamlsrc.load(split.front).data
+            if not isinstance(data, dict):
+                continue
+            self.add(path, str(data.get("title") or ""), data.get("authors") or [], split.body)
+
+    def add(self, path: Path, title: str, authors: Sequence[str], body: str) -> None:
+        self._items.append((path, _squeeze(title), frozenset(str(a) for a in authors), _fingerprint(body)))
+
+    def find(self, title: str, authors: Sequence[str], body: str) -> Path | None:
+        wanted_title, wanted_authors, wanted_body = _squeeze(title), frozenset(authors), _fingerprint(body)
+        for path, known_title, known_authors, known_body in self._items:
+            if (wanted_body and known_body == wanted_body) or (known_title == wanted_title and known_authors == wanted_authors):
+                return path
+        return None
 
 
 def _fingerprint(body: str) -> str:
     return _squeeze(normalize_text(body))
 
 
-def import_file(repo: Repo, reg: Registry, source: Path, options: Options, today: dt.date) -> tuple[Outcome, bool]:
+def import_file(repo: Repo, reg: Registry, known: KnownItems, source: Path, options: Options, today: dt.date) -> tuple[Outcome, bool]:
     """Import one Word file; (outcome, whether people.yml changed).  A SqmyError means nothing was written."""
     out = Outcome(source)
     sub = read_submission(source, reg)
@@ -969,7 +978,7 @@ def import_file(repo: Repo, reg: Registry, source: Path, options: Options, today
     if not body.strip():
         raise SqmyError("除标题和反映人外没有正文内容")
 
-    existing = find_duplicate(repo, title, people.authors, body)
+    existing = known.find(title, people.authors, body)
     if existing is not None:  # what was guessed does not matter: nothing is written
         return Outcome(source, existing, duplicate=True), False
 
@@ -1002,6 +1011,7 @@ def import_file(repo: Repo, reg: Registry, source: Path, options: Options, today
         raise SqmyError(f"生成的信息未通过检查，未写入：\n{shown}")
     out.warnings.extend(f.message for f in findings)
     out.path = path
+    known.add(path, title, people.authors, body)
     return out, _register_phone(repo, reg, people, out)
 
 
@@ -1009,9 +1019,10 @@ def import_files(repo: Repo, sources: Sequence[Path], options: Options, today: d
     """Import every file; one that fails gets an Outcome with `error`, and the others proceed."""
     reg, _ = registry_mod.load(repo)
     check_options(reg, options)
+    known = KnownItems(repo)
     for source in sources:
         try:
-            outcome, changed = import_file(repo, reg, source, options, today)
+            outcome, changed = import_file(repo, reg, known, source, options, today)
         except SqmyError as exc:
             yield Outcome(source, error=exc.message)
             continue

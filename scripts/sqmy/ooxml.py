@@ -106,13 +106,13 @@ def box(label: str, lines: int) -> str:
     return table([[Cell(label, height_lines=lines, align="left")]], [1], header=False, font_style="批示框")
 
 
-def banji(lines: Sequence[str], last: str) -> str:
+def banji(rows: Sequence[str]) -> str:
     """The 版记: 报/送/发 lines and the printing line, between rules (GB/T 9704 §7.4).
 
     A borderless table whose first and last rules are 0.35 mm and the rules between
-    them 0.25 mm, across the type area.
+    them 0.25 mm, across the type area. A row with a tab has its second part on the
+    right; a last row without one (the print count) stands on the right.
     """
-    rows = [*lines, last]
     # floating, anchored to the foot of the type area: the 版记 sits at the bottom of the last page
     out = [
         '<w:tbl><w:tblPr><w:tblpPr w:leftFromText="0" w:rightFromText="0" w:topFromText="284"'
@@ -123,10 +123,9 @@ def banji(lines: Sequence[str], last: str) -> str:
         f'<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid><w:gridCol w:w="{TEXT_WIDTH}"/></w:tblGrid>'
     ]
     for i, text in enumerate(rows):
-        left, _, right = text.partition("\t")
-        content = paragraph("版记", left, tab_right=right) if "\t" in text else paragraph("版记", text)
-        if i == len(rows) - 1 and "\t" not in text:
-            content = paragraph("版记", text, align="right")
+        left, tab, right = text.partition("\t")
+        last = i == len(rows) - 1
+        content = paragraph("版记", left, tab_right=right) if tab else paragraph("版记", text, align="right" if last else None)
         out.append('<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="454" w:hRule="atLeast"/></w:trPr>'
                    f'<w:tc><w:tcPr><w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>{content}</w:tc></w:tr>')
     out.append("</w:tbl><w:p/>")

@@ -24,7 +24,7 @@ from .items import Item
 from .paths import Repo
 from .registry import Person, Registry
 from .review import Refused, commit_env, load_item
-from .status import APPROVED, derive
+from .status import approved_on, derive
 from .validate import load_all
 
 KINDS = schema.RECORD_KINDS
@@ -67,9 +67,10 @@ def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
 
 def _approved(item: Item, today: dt.date) -> dt.date:
     """The day of 审定 通过; refuses an item that has not passed it."""
-    if APPROVED not in derive(item, today).statuses:
+    day = approved_on(item, today)
+    if day is None:
         raise Refused("outcome-before-approval", f"信息 {item.id} 尚未审定通过（当前：{derive(item, today).status}），不能记录办理结果")
-    return max(r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过")
+    return day
 
 
 @dataclass

@@ -86,3 +86,10 @@ def _after_approval(item: Item, today: dt.date) -> Status:
                 found.add(IMPLEMENTED)
     ordered = tuple(s for s in PRIORITY if s in found)
     return Status(ordered[0], ordered, None, (), overdue)
+
+
+def approved_on(item: Item, today: dt.date) -> dt.date | None:
+    """The day of 审定 通过 while it still holds (the text not changed since), else None."""
+    if APPROVED not in derive(item, today).statuses:
+        return None
+    return max(r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过")
