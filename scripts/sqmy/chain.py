@@ -3,7 +3,8 @@
 One place decides what the reviews so far mean: the derived status, the
 refusals of `sqmy review` and the audit's order checks all ask it.  An
 approval counts only for the text it was given (its digest): content changed
-after an approval needs that approval again.
+after an approval needs that approval again.  The office's reopening
+(`sqmy reopen`, stage 重新审核) ends a decided chain and starts a new one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import CHAIN_STAGES
+from .schema import CHAIN_STAGES, DECISIONS, REOPEN
 
 EXPERT_STAGE = "联合复核"
 ROLE_OF_STAGE = {"初审": "初审", "复审": "复审", "审定": "审定", EXPERT_STAGE: "专家"}
@@ -45,10 +46,15 @@ class State:
     rejected: bool
     approved: bool  # 审定 通过: decided, county-adopted
     signed: Mapping[str, str]  # person -> the stage they signed
+    rounds: int = 1  # chains run: 1 + reopenings
 
     @property
     def decided(self) -> bool:
         return self.rejected or self.approved
+
+    def stale(self, digest: str) -> bool:
+        """Approved, but not for this text: it changed after 审定."""
+        return self.approved and self.passed.get(CHAIN_STAGES[-1]) != digest
 
     def valid(self, stage: str, digest: str) -> bool:
         """Whether `stage` passed for exactly this text."""
@@ -65,7 +71,12 @@ def state(entries: Iterable[Entry]) -> State:
     returned: tuple[str, str] | None = None
     rejected = approved = False
     signed: dict[str, str] = {}
+    rounds = 1
     for e in entries:
+        if e.stage == REOPEN:  # a new chain: nothing of the old one counts for it
+            passed, pending, returned, rejected, approved, signed = {}, [], None, False, False, {}
+            rounds += 1
+            continue
         signed.setdefault(e.by, e.stage)
         if e.stage == EXPERT_STAGE:
             if e.by in pending:
@@ -83,7 +94,7 @@ def state(entries: Iterable[Entry]) -> State:
         elif e.decision == "退回修改":
             returned = (e.stage, e.digest)
             passed.pop(e.stage, None)
-    return State(passed, tuple(pending), returned, rejected, approved, signed)
+    return State(passed, tuple(pending), returned, rejected, approved, signed, rounds)
 
 
 def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tuple[str, str] | None:
@@ -92,6 +103,10 @@ def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tup
     `digest` is that of the text being reviewed.  Roles and identities are
     checked by the callers (they know the registry and who is committing).
     """
+    if entry.stage == REOPEN:
+        if not st.decided:
+            return "order", "只有审定通过或不予上报之后才需要重新审核；审核尚未结束，可直接修改后继续审核"
+        return None
     if st.decided:
         return "after-decision", "该信息已经" + ("不予上报" if st.rejected else "审定通过") + "，审核已结束"
     if entry.by in set(authors):
@@ -103,9 +118,11 @@ def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tup
         if entry.by not in st.pending_experts:
             named = "、".join(st.pending_experts) or "无"
             return "order", f"只有初审提请联合复核时指定的专家可以给出复核意见（待复核专家：{named}）"
-        if entry.decision == EXPERT_STAGE:
+        if entry.decision == EXPERT_STAGE or entry.decision not in DECISIONS:
             return "review-shape", "联合复核意见应为：通过、退回修改或不予上报"
         return None
+    if entry.stage not in CHAIN_STAGES or entry.decision not in DECISIONS:
+        return "review-shape", f"审核记录的环节“{entry.stage}”或意见“{entry.decision}”不是 sqmy 认得的值"
     if st.pending_experts:
         return "order", f"联合复核尚未完成（待复核专家：{'、'.join(st.pending_experts)}），初审在专家意见之后作出"
     if entry.decision == EXPERT_STAGE and entry.stage != CHAIN_STAGES[0]:

@@ -127,7 +127,7 @@ class Planner:
             if item.journal:
                 self.issues.setdefault((item.journal.year, item.journal.issue), []).append(item)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(repo.root / TEMPLATES), undefined=jinja2.StrictUndefined,
+            loader=jinja2.FileSystemLoader(repo.rules_root / TEMPLATES), undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["md"] = md_escape

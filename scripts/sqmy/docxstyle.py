@@ -36,7 +36,7 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 
 def load_definition(repo: Repo) -> tuple[dict[str, Any], bytes]:
     """The checked style definition and its raw bytes (for the cache key)."""
-    path = repo.root / DEFINITION
+    path = repo.rules_root / DEFINITION
     shown = repo.display(path)
     try:
         raw = path.read_bytes()

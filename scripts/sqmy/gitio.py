@@ -20,7 +20,7 @@ import git
 
 from .errors import SqmyError
 
-_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
+_RS, _US, _GS = "\x1e", "\x1f", "\x1d"  # record, unit and group separators
 
 
 def _fail(exc: git.GitCommandError) -> SqmyError:
@@ -29,14 +29,24 @@ def _fail(exc: git.GitCommandError) -> SqmyError:
     return SqmyError(f"git 命令失败（退出码 {exc.status}）：{command}\n{stderr}")
 
 
+REGULAR_MODES = frozenset({"100644", "100755"})
+
+
 @dataclass(frozen=True)
 class Change:
-    """One file changed by a commit: blob ids ('' when absent)."""
+    """One file changed by a commit: blob ids ('' when absent) and modes ('000000' when absent)."""
 
     path: str
     old: str
     new: str
-    status: str  # A, M, D (or a combined status for merges)
+    status: str  # A, M, D, T (or a combined status for merges)
+    old_mode: str = "100644"
+    new_mode: str = "100644"
+
+    @property
+    def regular(self) -> bool:
+        """Whether the new version is a plain file (not a symbolic link or a submodule)."""
+        return not self.new or self.new_mode in REGULAR_MODES
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Commit:
     author_email: str
     author_date: dt.date  # in the author's own time zone
     committer_email: str
+    committer_date: dt.date  # in the committer's own time zone: when the commit was made (a claim)
     subject: str
     trailers: Mapping[str, str]
     changes: tuple[Change, ...] = field(default=())
@@ -171,13 +182,17 @@ class Git:
     # --- reading history ----------------------------------------------------------
 
     def log(self, revs: Sequence[str]) -> list[Commit]:
-        """Commits of `revs`, oldest first (parents before children), in one pass; no file changes."""
-        fmt = _RS + _US.join(["%H", "%P", "%an", "%ae", "%as", "%ce", "%s", "%(trailers:only,unfold,separator=%x1d)"]) + _US
+        """Commits of `revs`, oldest first (parents before children), in one pass; no file changes.
+
+        Fields are separated by NUL, which no name, address or message can
+        contain: a commit message cannot forge the fields of another commit.
+        """
+        fmt = "%x00".join(["%H", "%P", "%an", "%ae", "%as", "%ce", "%cs", "%s", "%(trailers:only,unfold,separator=%x1d)"]) + "%x00"
         out = self.run("log", "--reverse", "--topo-order", "--no-color", f"--format={fmt}", *revs)
         return list(_parse_log(out))
 
     def changes(self, shas: Sequence[str], jobs: int = 1) -> dict[str, tuple[Change, ...]]:
-        """Files each commit changed (merges: against their first parent).
+        """Files each commit changed (merges: against their first parent; root commits: every file).
 
         Tree diffs are the slow part of reading a long history, so they run in
         `jobs` `git diff-tree --stdin` processes side by side, each given a share.
@@ -187,7 +202,7 @@ class Git:
 
         def diff(index: int) -> None:
             outputs[index] = self.run(
-                "diff-tree", "--stdin", "-r", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
+                "diff-tree", "--stdin", "--root", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
                 stdin="\n".join(shares[index]) + "\n",
             )
 
@@ -205,6 +220,39 @@ class Git:
         except (git.GitCommandError, ValueError):
             return ""
         return sha.decode() if isinstance(sha, bytes) else str(sha)
+
+    def object_size(self, sha: str) -> int:
+        """The size in bytes of object `sha` (0 when absent)."""
+        try:
+            _, _, size = self.repo.git.get_object_header(sha)
+        except (git.GitCommandError, ValueError):
+            return 0
+        return int(size)
+
+    def committer_dates(self, shas: Sequence[str]) -> dict[str, dt.date]:
+        """The committer date of each commit, in one process."""
+        if not shas:
+            return {}
+        out = self.run("log", "--no-walk=unsorted", "--stdin", "--format=%H %cs", stdin="\n".join(shas) + "\n")
+        found = {}
+        for line in out.splitlines():
+            sha, _, day = line.partition(" ")
+            found[sha] = _day(day)
+        return found
+
+    def tree_entries(self, rev_path: str) -> dict[str, tuple[str, str]]:
+        """name -> (mode, object id) of the tree at `REV:PATH` (empty when absent)."""
+        tree = self.object_id(rev_path)
+        if not tree:
+            return {}
+        out = self.run("ls-tree", "-z", tree)
+        found = {}
+        for record in out.split("\0"):
+            meta, sep, name = record.partition("\t")
+            if sep:
+                mode, _, sha = meta.split(" ", 2)
+                found[name] = (mode, sha)
+        return found
 
     def blob(self, sha: str) -> bytes:
         try:
@@ -239,31 +287,44 @@ def _parse_trailers(text: str) -> dict[str, str]:
     return trailers
 
 
+_LOG_FIELDS = 9
+
+
 def _parse_log(out: str) -> Iterator[Commit]:
-    for record in out.split(_RS)[1:]:
-        sha, parents, an, ae, ad, ce, subject, trailers = record.split(_US)[:8]
+    fields = out.split("\0")
+    for start in range(0, len(fields) - _LOG_FIELDS + 1, _LOG_FIELDS):
+        sha, parents, an, ae, ad, ce, cd, subject, trailers = fields[start : start + _LOG_FIELDS]
         yield Commit(
-            sha=sha, parents=tuple(parents.split()), author_name=an, author_email=ae,
-            author_date=dt.date.fromisoformat(ad), committer_email=ce, subject=subject,
-            trailers=_parse_trailers(trailers),
+            sha=sha.strip(), parents=tuple(parents.split()), author_name=an, author_email=ae,
+            author_date=_day(ad), committer_email=ce, committer_date=_day(cd),
+            subject=subject, trailers=_parse_trailers(trailers),
         )
+
+
+def _day(text: str) -> dt.date:
+    """A commit's date; a date git cannot express (a corrupt object) reads as the earliest day."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return dt.date.min
 
 
 _NULL_SHA = "0" * 40
 
 
 def _parse_diff_tree(out: str) -> Iterator[tuple[str, tuple[Change, ...]]]:
-    """`diff-tree --stdin --raw` output: a commit id line, then one line per changed file."""
+    """`diff-tree --stdin -z --raw` output: a commit id, then a meta field and a path per changed file."""
     sha = ""
     changes: list[Change] = []
-    for line in out.splitlines():
-        if line.startswith(":"):
-            meta, _, path = line.partition("\t")
-            _, _, old, new, status = meta[1:].split(" ", 4)
-            changes.append(Change(path, "" if old == _NULL_SHA else old, "" if new == _NULL_SHA else new, status))
-        elif line:
+    tokens = iter(out.split("\0"))
+    for token in tokens:
+        if token.startswith(":"):
+            path = next(tokens, "")
+            old_mode, new_mode, old, new, status = token[1:].split(" ", 4)
+            changes.append(Change(path, "" if old == _NULL_SHA else old, "" if new == _NULL_SHA else new, status, old_mode, new_mode))
+        elif token.strip():
             if sha:
                 yield sha, tuple(changes)
-            sha, changes = line.split(" ", 1)[0], []
+            sha, changes = token.strip(), []
     if sha:
         yield sha, tuple(changes)

@@ -74,7 +74,7 @@ def check_choices(reg: Registry, spec: NewItem) -> None:
 def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | None = None) -> Path:
     """Write the item and return its path; `body` (from `sqmy import`) replaces the template's body."""
     check_choices(reg, spec)
-    template_path = repo.root / TEMPLATE
+    template_path = repo.rules_root / TEMPLATE
     try:
         source = template_path.read_text("utf-8")
     except FileNotFoundError:

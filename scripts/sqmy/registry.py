@@ -10,10 +10,12 @@ people.yml does not stop every other check.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import stat
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import schema, yamlsrc
 from .findings import Finding, error
@@ -120,12 +122,58 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and schema.is_date(value) else None
 
 
+class Source(Protocol):
+    """Where the registry files are read from: a folder, or a commit's tree."""
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of units/NAME; None when absent; NotRegular when it is not a plain file."""
+
+    def shown(self, name: str) -> str:
+        """The file's name as shown in findings."""
+
+
+class NotRegular(Exception):
+    """A registry or item path that is a symbolic link, a folder or a special file."""
+
+
+MAX_BYTES = 8 * 1024 * 1024  # far above any real registry; refuses a file made to exhaust memory
+
+
+class FolderSource:
+    """units/ in a working tree; symbolic links and special files are refused, never followed."""
+
+    def __init__(self, folder: Path, display: Callable[[Path], str]) -> None:
+        self.folder = folder
+        self.display = display
+
+    def read(self, name: str) -> bytes | None:
+        path = self.folder / name
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(name)
+        if st.st_size > MAX_BYTES:
+            raise ValueError(name)
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+
+    def shown(self, name: str) -> str:
+        return self.display(self.folder / name)
+
+
+def not_regular_message(what: str) -> str:
+    return f"{what}不是普通文件（是符号链接、文件夹或特殊文件）：sqmy 不跟随链接，请改为普通文件"
+
+
 class _Reader:
     """Reads one registry file, turning every problem into a finding."""
 
-    def __init__(self, repo: Repo, key: str) -> None:
-        self.path = repo.root / "units" / {**FILES, **OPTIONAL}[key]
-        self.shown = repo.display(self.path)
+    def __init__(self, source: Source, key: str) -> None:
+        self.source = source
+        self.name = {**FILES, **OPTIONAL}[key]
+        self.shown = source.shown(self.name)
         self.key = key
         self.findings: list[Finding] = []
         self.doc: yamlsrc.Document | None = None
@@ -134,11 +182,19 @@ class _Reader:
         """(everything parsed, only what passed the schema): checks run on the
         first, so every problem shows in one run; objects are built from the second."""
         try:
-            text = yamlsrc.decode(self.path.read_bytes())
-        except FileNotFoundError:
+            raw = self.source.read(self.name)
+        except NotRegular:
+            self.findings.append(error(self.shown, 1, "not-regular-file", not_regular_message(f"名册文件 units/{self.name} ")))
+            return None, None
+        except ValueError:
+            self.findings.append(error(self.shown, 1, "too-large", f"名册文件 units/{self.name} 超过 {MAX_BYTES // 1024 // 1024} MB，不予读取"))
+            return None, None
+        if raw is None:
             if self.key not in OPTIONAL:
                 self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
             return None, None
+        try:
+            text = yamlsrc.decode(raw)
         except UnicodeDecodeError:
             self.findings.append(error(self.shown, 1, "encoding", "文件不是 UTF-8 编码；请用 UTF-8 保存"))
             return None, None
@@ -185,8 +241,13 @@ def _unique(reader: _Reader, entries: list[dict[str, Any]], key: str, what: str,
 
 
 def load(repo: Repo) -> tuple[Registry, list[Finding]]:
-    """The registry of `repo` and every problem found in its files."""
-    readers = {key: _Reader(repo, key) for key in (*FILES, *OPTIONAL)}
+    """The registry of `repo` (or of its trusted rules checkout) and every problem found in its files."""
+    return load_from(FolderSource(repo.units_dir, repo.display))
+
+
+def load_from(source: Source) -> tuple[Registry, list[Finding]]:
+    """The registry read from `source` and every problem found in its files."""
+    readers = {key: _Reader(source, key) for key in (*FILES, *OPTIONAL)}
     _, office_data = readers["office"].read()
     all_units, unit_entries = readers["units"].read()
     all_people, people_entries = readers["people"].read()
@@ -304,7 +365,7 @@ def _topics(d: dict[str, Any] | None) -> tuple[tuple[str, ...], tuple[str, ...],
 
 def iter_files(repo: Repo) -> Iterator[Path]:
     for name in FILES.values():
-        yield repo.root / "units" / name
+        yield repo.units_dir / name
     for name in OPTIONAL.values():
-        if (repo.root / "units" / name).is_file():
-            yield repo.root / "units" / name
+        if (repo.units_dir / name).is_file():
+            yield repo.units_dir / name

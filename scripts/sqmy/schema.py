@@ -37,9 +37,11 @@ def enum(name: str, defs_of: str = "item") -> tuple[str, ...]:
 SOURCES = enum("source")
 CONVERTED_SOURCES = enum("converted_sources")
 AUDIENCES = enum("audience")
-STAGES = enum("stage")
+STAGES = enum("review_stages")  # what a reviewer records (sqmy review, the bridge)
 CHAIN_STAGES = enum("chain_stages")
-DECISIONS = enum("decision")
+DECISIONS = enum("review_decisions")
+# the office's reopening of a decided item (sqmy reopen): the one stage that is not a review
+REOPEN = next(s for s in enum("stage") if s not in STAGES)
 ROUTES = enum("route")
 ADOPTION_LEVELS = enum("adoption_level")
 INSTRUCTION_LEVELS = enum("instruction_level")
@@ -249,6 +251,37 @@ def _unknown_fields(name: str, error: Any) -> Iterator[SchemaProblem]:
             (*path, extra), "unknown-field",
             f"未知字段 {field_name([*path, extra])}" + (f"，{hint}" if hint else "") + f"（允许的字段：{'、'.join(known)}）",
         )
+
+
+@cache
+def _field_schema(name: str, key: str) -> dict[str, Any]:
+    root = schema(name)
+    return {"$defs": root["$defs"], **root["properties"][key]}
+
+
+@cache
+def _fast_field(name: str, key: str) -> Callable[[Any], Any]:
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(_field_schema(name, key), formats={"date": is_date})
+    return compiled
+
+
+def check_field(name: str, key: str, value: Any) -> Iterator[SchemaProblem]:
+    """Problems of one top-level field's value (e.g. the reviews of an old version in the audit)."""
+    try:
+        _fast_field(name, key)(value)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
+    import jsonschema  # noqa: PLC0415 - only for data that fails the fast gate
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("date")(is_date)
+    sub = _field_schema(name, key)
+    validator = jsonschema.validators.validator_for(sub)(sub, format_checker=checker)
+    for error in validator.iter_errors(value):
+        error.path.appendleft(key)  # name the field from the top of the item
+        rule, message = _message(name, error)
+        yield SchemaProblem(tuple(error.absolute_path), rule, message)
 
 
 def check(name: str, data: Any) -> Iterator[SchemaProblem]:

@@ -18,7 +18,7 @@ from typing import Any
 from . import cache, schema, yamlsrc
 from . import registry as registry_mod
 from .errors import SqmyError
-from .findings import Finding, error, has_errors, warning
+from .findings import ERROR, Finding, error, warning
 from .items import Item, build
 from .paths import Repo
 from .registry import Registry
@@ -30,6 +30,10 @@ PLACEHOLDER = "【请"
 _ITEM_PATH = re.compile(r"^items/([0-9]{4})/([^/]+)\.md$")
 
 Progress = Callable[[int], None]
+
+# errors that leave an item readable: it is still counted and shown (its derived
+# status says what is wrong), while validate fails and nothing is published from it
+SOFT_RULES = frozenset({"approval-stale", "journal-collision"})
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,22 @@ class _File:
 def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
     """Read and check one item file; the Item only when it has no error."""
     rel = ctx.repo.relative(path)
-    f = _File(ctx, path, ctx.repo.display(path), [], rel=rel)
+    shown = ctx.repo.display(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        f.findings.append(error(f.shown, 1, "unreadable", f"无法读取文件：{exc.strerror}"))
-        return None, f.findings
+        return None, [error(shown, 1, "unreadable", f"无法读取文件：{exc.strerror}")]
+    return check_content(ctx, path, rel, raw, shown)
+
+
+def check_content(ctx: Context, path: Path, rel: str | None, raw: bytes, shown: str) -> tuple[Item | None, list[Finding]]:
+    """Check the bytes of one item file found at `path` (`rel` inside the repository).
+
+    The bytes may come from the working tree or from a commit (`--rev`): the
+    same checks, with the registry of `ctx`.  The Item is returned when the file
+    has no error, or only errors that do not make it unreadable (SOFT_RULES).
+    """
+    f = _File(ctx, path, shown, [], rel=rel)
     try:
         text = yamlsrc.decode(raw)
     except UnicodeDecodeError as exc:
@@ -102,7 +116,7 @@ def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
     if _ELEVEN_DIGITS.search(split.front) or _ELEVEN_DIGITS.search(split.body):
         _check_personal_data(f, data, split.body, split.body_start)
 
-    if has_errors(f.findings):
+    if any(x.severity == ERROR and x.rule not in SOFT_RULES for x in f.findings):
         return None, f.findings
     return build(data, rel or path.as_posix(), split.body, split.body_start + 1), f.findings
 

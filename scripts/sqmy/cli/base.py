@@ -109,20 +109,23 @@ def _silence_stdout() -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="信息库位置（默认：当前目录或其上级中含 units/office.yml 的目录，或环境变量 SQMY_ROOT）")
+@click.option("--rules-from", "rules", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="名册和规则（units/、templates/）取自这个受信任的检出（通常是基准分支），--root 中的文件只作为数据读取；"
+                   "也可用环境变量 SQMY_RULES_FROM")
 @click.version_option(__version__, prog_name="sqmy", message="%(prog)s %(version)s")
 @click.pass_context
-def main(ctx: click.Context, root: Path | None) -> None:
+def main(ctx: click.Context, root: Path | None, rules: Path | None) -> None:
     """sqmy —— 县政协社情民意信息工作流。
 
     每条信息是 items/ 下的一个 Markdown 文件；名册和规则在 units/。
     退出码：0 完成或无问题，1 发现问题，2 用法错误或无法读取。
     """
-    ctx.obj = root
+    ctx.obj = (root, rules)
 
 
 def _repo() -> Repo:
-    root = click.get_current_context().find_root().obj
-    return find_repo(root)
+    root, rules = click.get_current_context().find_root().obj
+    return find_repo(root, rules)
 
 
 def _json(data: object) -> None:
