@@ -69,7 +69,10 @@ def git_office(office: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
         monkeypatch.setenv(f"GIT_{who}_DATE", f"{TODAY}T12:00:00+08:00")
     repo = Office(office, monkeypatch)
     repo.git("init", "-q", "-b", "main")
-    repo.commit_all("li-chu", "导入样本县政协的名册和历史记录")
+    with repo.acting("li-chu"):  # the registry first, in a commit of its own; then the imported records
+        repo.git("add", "units", "templates")
+        repo.git("commit", "-q", "-m", "建立样本县政协的名册和规则")
+    repo.commit_all("li-chu", "导入样本县政协启用 sqmy 前的历史记录")
     return repo
 
 

@@ -259,7 +259,7 @@ def signing_office(git_office: Office, tmp_path: Path) -> tuple[Office, dict[str
     keys = {}
     people = o.root / "units" / "people.yml"
     text = people.read_text("utf-8")
-    for person in ("li-chu", "zhao-fu", "chen-shen"):
+    for person in ("zhang-wei", "li-chu", "zhao-fu", "chen-shen"):
         key, public = keypair(tmp_path, person)
         keys[person] = key
         email = PEOPLE[person][1]
@@ -268,35 +268,64 @@ def signing_office(git_office: Office, tmp_path: Path) -> tuple[Office, dict[str
     office_yml = o.root / "units" / "office.yml"
     office_yml.write_text(office_yml.read_text("utf-8").replace("require_signatures: false", "require_signatures: true"), "utf-8")
     o.git("config", "gpg.format", "ssh")
-    o.commit_all("li-chu", "启用审核签名")
+    o.commit_all("li-chu", "启用审核签名")  # judged by the registry before it: no signature needed yet
     return o, keys
+
+
+def signing(o: Office, keys: dict[str, Path], person: str | None) -> None:
+    """Sign the next commits with `person`'s key (None: stop signing)."""
+    if person is None:
+        o.git("config", "commit.gpgsign", "false")
+        return
+    o.git("config", "user.signingkey", str(keys[person]))
+    o.git("config", "commit.gpgsign", "true")
 
 
 def test_signed_reviews_audit_clean(signing_office: tuple[Office, dict[str, Path]]) -> None:
     o, keys = signing_office
+    signing(o, keys, "zhang-wei")
     item = o.new_item()
     for person, stage, extra in (("li-chu", "初审", ()), ("zhao-fu", "复审", ()), ("chen-shen", "审定", ("--route", "直报"))):
-        o.git("config", "user.signingkey", str(keys[person]))
+        signing(o, keys, person)
         assert o.review(person, item, stage, "通过", *extra).exit_code == 0
     assert o.audit() == []
-    assert "签名 3 个" in o.sqmy("li-chu", "audit").stdout
+    assert "签名 4 个" in o.sqmy("li-chu", "audit").stdout
+
+
+def test_every_commit_that_writes_items_is_signed_when_required(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    o, keys = signing_office
+    signing(o, keys, None)
+    item = o.new_item()  # the member's own submission, unsigned
+    sha = o.git("rev-parse", "HEAD").strip()
+    signing(o, keys, "li-chu")
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "unsigned")]
+    # the registry too: an office change of units/ under required signatures must be signed
+    signing(o, keys, None)
+    topics = o.root / "units" / "topics.yml"
+    topics.write_text(topics.read_text("utf-8") + "\n", "utf-8")
+    registry = o.commit_all("li-chu", "整理选题清单")
+    assert (registry, "unsigned") in [(v["commit"], v["rule"]) for v in o.audit()]
 
 
 def test_unsigned_review_when_signing_is_required(signing_office: tuple[Office, dict[str, Path]]) -> None:
-    o, _ = signing_office
+    o, keys = signing_office
+    signing(o, keys, "zhang-wei")
     item = o.new_item()
+    signing(o, keys, None)
     sha = o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"))
     assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "unsigned")]
 
 
 def test_review_signed_with_another_persons_key(signing_office: tuple[Office, dict[str, Path]]) -> None:
     o, keys = signing_office
+    signing(o, keys, "zhang-wei")
     item = o.new_item()
-    o.git("config", "user.signingkey", str(keys["zhao-fu"]))  # li-chu signs with zhao-fu's registered key
+    signing(o, keys, "zhao-fu")  # li-chu signs with zhao-fu's registered key
     assert o.review("li-chu", item, "初审", "通过").exit_code == 0
     found = o.audit()
     assert rules(found) == {"wrong-signer"}
-    assert "不是审核人 李初" in found[0]["message"]
+    assert "不是提交人 李初" in found[0]["message"]
 
 
 def test_two_reviews_in_one_commit(git_office: Office) -> None:
@@ -329,12 +358,13 @@ def test_a_signature_present_is_checked_even_when_not_required(signing_office: t
     o, keys = signing_office
     office_yml = o.root / "units" / "office.yml"
     office_yml.write_text(office_yml.read_text("utf-8").replace("require_signatures: true", "require_signatures: false"), "utf-8")
+    signing(o, keys, "li-chu")  # still required for this change itself
     o.commit_all("li-chu", "审核签名改为自愿")
+    signing(o, keys, None)
     item = o.new_item()
-    o.git("config", "user.signingkey", str(keys["chen-shen"]))
-    o.git("config", "commit.gpgsign", "true")
+    signing(o, keys, "chen-shen")
     assert o.review("li-chu", item, "初审", "通过").exit_code == 0  # signed, with someone else's key
-    o.git("config", "commit.gpgsign", "false")
+    signing(o, keys, None)
     assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0  # unsigned: allowed now
     assert rules(o.audit()) == {"wrong-signer"}
 

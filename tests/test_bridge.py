@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,16 @@ def pr(git_office: Office) -> tuple[Office, str, str]:
     return o, item, base
 
 
+def head() -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def payload(kind: str, base: str, tmp: Path, **changes: Any) -> Path:
+    """The documented payload; a review is given on the branch's current commit unless `commit_id` says otherwise."""
     data = json.loads((SAMPLES / "github" / f"{kind}.json").read_text("utf-8"))
     if kind == "pull_request_review":
         data["pull_request"]["base"]["sha"] = base
+        data["review"]["commit_id"] = head()
         data["review"].update(changes)
     else:
         data["comment"].update(changes)
@@ -50,11 +57,22 @@ def pull_json(base: str, tmp: Path, fork: bool = False) -> Path:
     return path
 
 
+def activity(tmp: Path, pushed_at: str = "2026-11-28T04:05:00Z", sha: str | None = None) -> Path:
+    """The forge's record of pushes to the branch (GET /repos/{owner}/{repo}/activity), newest first."""
+    entry = {"id": 1, "node_id": "RA_1", "before": "0" * 40, "after": sha or head(), "ref": "refs/heads/item/parking",
+             "timestamp": pushed_at, "activity_type": "push", "actor": {"login": "sample-zhangwei", "id": 100000}}
+    path = tmp / f"activity-{len(list(tmp.iterdir()))}.json"
+    path.write_text(json.dumps([entry]), "utf-8")
+    return path
+
+
 def run(event: Path, name: str, *extra: str, monkeypatch: pytest.MonkeyPatch) -> Result:
     for key, value in BRIDGE.items():  # the workflow's git identity: the bridge commits
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GIT_AUTHOR_NAME", "sqmy-bridge")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "bridge@sample.example")
+    if name == "issue_comment" and "--activity" not in extra and "--pull-request" in extra:
+        extra = (*extra, "--activity", str(activity(event.parent)))
     return CliRunner().invoke(main, ["bridge", "github", "--event", str(event), "--event-name", name, *extra], catch_exceptions=False)
 
 

@@ -48,7 +48,8 @@ def test_demo_items_cover_everything(loaded: Loaded) -> None:
     assert len(items) >= 60
     assert {i.year for i in items} == {2025, 2026}
     statuses = Counter(status.derive(i, DAY).status for i in items)
-    assert set(statuses) == set(status.ALL), set(status.ALL) - set(statuses)
+    # every status a valid office can be in (审定后改动 is a validate error, shown by its own tests)
+    assert set(statuses) == set(status.ALL) - {status.STALE}, set(status.ALL) - set(statuses)
     assert {r for i in items for r in i.routes} == set(schema.ROUTES)
     assert {a.level for i in items for a in i.adoptions} == set(schema.ADOPTION_LEVELS)
     assert len({(x.level, x.leader) for i in items for x in i.instructions}) >= 4
@@ -88,7 +89,7 @@ def test_demo_reviewers_held_their_roles(loaded: Loaded) -> None:
 
 def test_status_json_shows_every_status(demo: Path, sqmy: Invoke) -> None:
     rows = json.loads(sqmy("status", "--format", "json").stdout)
-    assert {r["status"] for r in rows} == set(status.ALL)
+    assert {r["status"] for r in rows} == set(status.ALL) - {status.STALE}
 
 
 def test_people_registry_is_the_only_place_for_phones() -> None:

@@ -80,7 +80,7 @@ def test_due_day_itself_is_not_overdue() -> None:
 
 
 def test_every_status_listed_once() -> None:
-    assert len(status.ALL) == len(set(status.ALL)) == 16
+    assert len(status.ALL) == len(set(status.ALL)) == 17
     assert set(status.PRIORITY) <= set(status.ALL)
 
 

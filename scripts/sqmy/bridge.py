@@ -1,10 +1,19 @@
 """The forge bridge: a GitHub review or slash command becomes the review commit.
 
 Input is the event payload GitHub writes to GITHUB_EVENT_PATH
-(`pull_request_review` or `issue_comment`); output is the reply to post on
-the pull request.  The commit it makes is the same as `sqmy review`'s, with
-the reviewer as author and a `Review-Forge:` trailer naming the review it
-mirrors, so the audit trail never depends on the forge's database.
+(`pull_request_review` or `issue_comment`; for reviews the workflow rebuilds
+it from the API, see .github/workflows/review-bridge.yml); output is the
+reply to post on the pull request.  The commit it makes is the same as
+`sqmy review`'s, with the reviewer as author and a `Review-Forge:` trailer
+naming the review it mirrors, so the audit trail never depends on the
+forge's database.
+
+An approval is bound to the text the reviewer saw: a review to the commit it
+was given on (`review.commit_id`), a comment to the branch as it was when the
+comment was written (the forge's record of pushes, `--activity`).  If the
+branch has moved since, nothing is recorded and the reply says why.  The
+registry comes from the trusted base (`--rules-from`), never from the pull
+request's branch.
 """
 
 from __future__ import annotations
@@ -97,6 +106,8 @@ class _Event:
     url: str
     state: str  # approved, changes_requested, commented; "" for comments
     pull: dict[str, Any]
+    commit: str = ""  # the commit a review was given on
+    created: str = ""  # when a comment was written (ISO 8601, UTC)
 
 
 def _event(name: str, data: dict[str, Any], pull: dict[str, Any] | None) -> _Event:
@@ -105,7 +116,8 @@ def _event(name: str, data: dict[str, Any], pull: dict[str, Any] | None) -> _Eve
             if data.get("action") != "submitted":
                 raise Malformed(f"忽略审查事件的动作“{data.get('action')}”")
             r = data["review"]
-            return _Event(r["user"]["login"], r.get("body") or "", r.get("html_url") or str(r.get("id")), r["state"].lower(), data["pull_request"])
+            return _Event(r["user"]["login"], r.get("body") or "", r.get("html_url") or str(r.get("id")), r["state"].lower(), data["pull_request"],
+                          commit=str(r.get("commit_id") or ""))
         if name == "issue_comment":
             if data.get("action") != "created":
                 raise Malformed(f"忽略评论事件的动作“{data.get('action')}”")
@@ -114,7 +126,7 @@ def _event(name: str, data: dict[str, Any], pull: dict[str, Any] | None) -> _Eve
             if pull is None:
                 raise Malformed("评论事件需要用 --pull-request 提供拉取请求的信息（GitHub API 的 pulls 接口返回的 JSON）")
             c = data["comment"]
-            return _Event(c["user"]["login"], c.get("body") or "", c.get("html_url") or str(c.get("id")), "", pull)
+            return _Event(c["user"]["login"], c.get("body") or "", c.get("html_url") or str(c.get("id")), "", pull, created=str(c.get("created_at") or ""))
     except (KeyError, TypeError, AttributeError) as exc:
         raise Malformed(f"事件内容不完整：缺少 {exc}") from None
     raise Malformed(f"不处理“{name}”事件：只处理 pull_request_review 和 issue_comment")
@@ -128,21 +140,69 @@ def _item_of(git: Git, base: str) -> str:
     return Path(changed[0]).stem
 
 
-def handle(repo: Repo, event_path: Path, event_name: str, today: dt.date, pull_path: Path | None = None) -> Outcome:
+def _timestamp(text: str) -> dt.datetime | None:
+    try:
+        found = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=dt.timezone.utc)
+
+
+def _moved_since_comment(ev: _Event, head: str, activity: Any) -> str | None:
+    """Why the branch may not be what the commenter saw ('' when it is), from the forge's record of pushes."""
+    if not isinstance(activity, list):
+        return "无法读取分支的推送记录，不能确认评论之后分支没有变动"
+    written = _timestamp(ev.created)
+    if written is None:
+        return "评论没有时间，不能确认评论之后分支没有变动"
+    pushes = [a for a in activity if isinstance(a, dict) and a.get("after") == head]
+    if not pushes:
+        return f"推送记录中找不到当前版本 {head[:10]}，不能确认评论之后分支没有变动"
+    pushed = max((t for a in pushes if (t := _timestamp(str(a.get("timestamp") or ""))) is not None), default=None)
+    if pushed is None or pushed > written:
+        return f"分支在你评论之后又有推送（当前版本 {head[:10]}）"
+    return None
+
+
+def _agree(ev: _Event, command: Command) -> str | None:
+    """A review whose button and words disagree is not a review: say which to fix."""
+    if ev.state == "approved" and command.decision != "通过":
+        return f"点的是“批准”，评论中却写了“/{command.stage} {command.decision}”：请只用一种方式表达审核意见（改用“评论”提交斜杠命令）"
+    if ev.state == "changes_requested" and command.decision != "退回修改":
+        return f"点的是“要求修改”，评论中却写了“/{command.stage} {command.decision}”：请只用一种方式表达审核意见（改用“评论”提交斜杠命令）"
+    return None
+
+
+def handle(
+    repo: Repo, event_path: Path, event_name: str, today: dt.date, pull_path: Path | None = None, activity_path: Path | None = None,
+) -> Outcome:
     try:
         ev = _event(event_name, _read(event_path), _read(pull_path) if pull_path else None)
+        activity = json.loads(activity_path.read_text("utf-8")) if activity_path else None
     except Malformed as exc:
         return Outcome(IGNORED, str(exc))
+    except (OSError, ValueError) as exc:
+        return Outcome(IGNORED, f"无法读取推送记录 {activity_path}：{exc}")
     try:
         command = parse_command(ev.body)
     except ValueError as exc:
         return Outcome(REFUSED, f"@{ev.login} {exc}")
     if command is None and ev.state not in ("approved", "changes_requested"):
         return Outcome(IGNORED, "没有审核命令，不作处理")
+    if command is not None and (why := _agree(ev, command)):
+        return Outcome(REFUSED, f"@{ev.login} 审核未记录：{why}。")
     head_repo = (ev.pull.get("head") or {}).get("repo") or {}
     base_repo = (ev.pull.get("base") or {}).get("repo") or {}
     if head_repo.get("full_name") != base_repo.get("full_name"):
         return Outcome(REFUSED, f"@{ev.login} 来自复刻仓库的拉取请求不能由桥接记录审核：请在本仓库的分支上提交信息。")
+    with Git(repo.root) as git:
+        head = git.head() or ""
+    if ev.state:  # a review: bound to the commit it was given on
+        if ev.commit != head:
+            return Outcome(REFUSED, f"@{ev.login} 审核未记录：你审查的是版本 {ev.commit[:10] or '（未知）'}，分支此后又有推送（当前版本 {head[:10]}）。"
+                                    "请查看最新的修改后重新审查。")
+    elif (why := _moved_since_comment(ev, head, activity)) is not None:
+        return Outcome(REFUSED, f"@{ev.login} 审核未记录：{why}。请查看最新的修改后重新评论。")
     reg, _ = registry_mod.load(repo)
     person = _person_by_login(reg, ev.login)
     if person is None:

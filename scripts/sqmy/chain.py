@@ -16,7 +16,7 @@ from typing import Any
 from .schema import CHAIN_STAGES, DECISIONS, REOPEN
 
 EXPERT_STAGE = "联合复核"
-ROLE_OF_STAGE = {"初审": "初审", "复审": "复审", "审定": "审定", EXPERT_STAGE: "专家"}
+ROLE_OF_STAGE = {"初审": "初审", "复审": "复审", "审定": "审定", EXPERT_STAGE: "专家", REOPEN: "办公室"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class Entry:
     decision: str
     digest: str
     experts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_review(cls, review: Any) -> Entry:
+        """From an items.Review (typed loosely: chain must not import items)."""
+        return cls(review.stage, review.by, review.decision, review.digest, tuple(review.experts))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Entry:

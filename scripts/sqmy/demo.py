@@ -392,8 +392,9 @@ def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) 
         text = text.replace(f"  email: {person.email}\n", f"  email: {person.email}\n  ssh_key: {public}\n", 1)
     write_text(people_path, text)
     clerk = office.office(today)
+    dated = review.commit_env(today)  # the same day as the reviews that follow: dates never run backwards
     with _as(clerk):
-        git.commit_paths(["units/people.yml"], "登记审核人的签名公钥\n")
+        git.commit_paths(["units/people.yml"], "登记审核人的签名公钥\n", env=dated)
     git.run("config", "gpg.format", "ssh")
     repo = Repo(out)
     for k in range(count):
@@ -402,7 +403,7 @@ def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) 
         git.run("checkout", "-q", "-b", f"item/{item.id}", "main")
         write_text(path, item.text)
         with _as(reg.people[item.authors[0]]):
-            git.commit_paths([office.path(item)], f"报送信息：{item.title}\n")
+            git.commit_paths([office.path(item)], f"报送信息：{item.title}\n", env=dated)
         for stage, person_id in stages.items():
             git.run("config", "user.signingkey", str(keys[person_id]))
             git.run("config", "commit.gpgsign", "true")
@@ -414,7 +415,7 @@ def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) 
             office.stats["signed"] += 1
         git.run("checkout", "-q", "main")
         with _as(clerk):
-            git.run("merge", "-q", "--no-ff", "-m", f"合并：{item.title}", f"item/{item.id}")
+            git.run("merge", "-q", "--no-ff", "-m", f"合并：{item.title}", f"item/{item.id}", env=dated)
         git.run("branch", "-q", "-d", f"item/{item.id}")
         office.stats["merged"] += 1
         office.stats["commits"] += 5

@@ -24,6 +24,7 @@ class Review:
 class Journal:
     year: int
     issue: int
+    token: str = ""  # the mark `sqmy journal new` gives an issue: equal within an issue
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
             for r in data.get("reviews") or ()
         ),
         routes=tuple(data.get("routes") or ()),
-        journal=Journal(journal["year"], journal["issue"]) if journal else None,
+        journal=Journal(journal["year"], journal["issue"], journal.get("token") or "") if journal else None,
         adoptions=tuple(
             Adoption(a["level"], _d(a["date"]), a.get("ref") or "", a.get("mode") or "单篇采用") for a in data.get("adoptions") or ()
         ),

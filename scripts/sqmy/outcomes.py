@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from .items import Item
 from .paths import Repo
 from .registry import Person, Registry
 from .review import Refused, commit_env, load_item
-from .status import approved_on, derive
+from .status import approved_on, derive, explain
 from .validate import load_all
 
 KINDS = schema.RECORD_KINDS
@@ -69,7 +70,9 @@ def _approved(item: Item, today: dt.date) -> dt.date:
     """The day of 审定 通过; refuses an item that has not passed it."""
     day = approved_on(item, today)
     if day is None:
-        raise Refused("outcome-before-approval", f"信息 {item.id} 尚未审定通过（当前：{derive(item, today).status}），不能记录办理结果")
+        st = derive(item, today)
+        why = explain(st)
+        raise Refused("outcome-before-approval", f"信息 {item.id} 尚未审定通过（当前：{st.status}），不能记录办理结果" + (f"；{why}" if why else ""))
     return day
 
 
@@ -263,6 +266,14 @@ def issues(repo: Repo, today: dt.date, year: int) -> dict[int, list[Item]]:
     return dict(sorted(found.items()))
 
 
+def new_token() -> str:
+    """An issue's mark: two clerks opening 'the next issue' on two branches get different marks."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(6))
+
+
+_TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | None = None, issue: int | None = None) -> tuple[int, Recorded]:
     """Put approved items into a journal issue: a new one (the year's next number) or `issue`."""
     year = year or today.year
@@ -273,8 +284,14 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
         existing = issues(repo, today, year)
         if issue is None:
             issue = max(existing, default=0) + 1
+            token = new_token()
         elif issue not in existing:
             raise Refused("outcome-shape", f"{year}年第{issue}期还没有开设：新开一期请不要给 --issue")
+        else:
+            tokens = {i.journal.token for i in existing[issue] if i.journal}
+            if len(tokens) > 1:
+                raise Refused("journal-collision", f"{year}年第{issue}期有两组分别编入的信息：请先用 sqmy journal renumber 处理，再编入")
+            token = tokens.pop()
         items = []
         for item_id in dict.fromkeys(item_ids):
             item = load_item(repo, s.reg, item_id, today)
@@ -282,8 +299,29 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
             if item.journal is not None:
                 raise Refused("duplicate", f"信息 {item_id} 已编入{item.journal.year}年第{item.journal.issue}期")
             items.append(item)
-        value = {"year": year, "issue": issue}
+        value: dict[str, object] = {"year": year, "issue": issue}
+        if token:
+            value["token"] = token
         edits = {item: (lambda fm: fm.set("journal", value, after=("routes", "reviews"))) for item in items}
         title = s.reg.office.journal_title
         done = s.commit(edits, f"编入《{title}》{year}年第{issue}期（{len(items)} 条）", "journal")
         return issue, done
+
+
+def renumber(repo: Repo, year: int, issue: int, token: str, today: dt.date) -> tuple[int, Recorded]:
+    """Move the items of issue `issue` marked `token` to the year's next free number (a collision of two branches)."""
+    with Git(repo.root) as git:
+        s = _session(repo, today, git)
+        existing = issues(repo, today, year)
+        members = [i for i in existing.get(issue, []) if i.journal and i.journal.token == token]
+        if not members:
+            marks = "、".join(sorted({i.journal.token or "（无标记）" for i in existing.get(issue, []) if i.journal})) or "（本期没有信息）"
+            raise Refused("outcome-shape", f"{year}年第{issue}期没有标记为“{token}”的信息；本期的标记：{marks}")
+        if len(members) == len(existing[issue]):
+            raise Refused("outcome-shape", f"{year}年第{issue}期只有这一组信息，不需要改期号")
+        target = max(existing) + 1
+        value = {"year": year, "issue": target, "token": token}
+        edits = {item: (lambda fm: fm.set("journal", value, after=("routes", "reviews"))) for item in members}
+        title = s.reg.office.journal_title
+        done = s.commit(edits, f"《{title}》{year}年第{issue}期重号：标记 {token} 的 {len(members)} 条信息改为第{target}期", "journal")
+        return target, done

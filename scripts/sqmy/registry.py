@@ -22,7 +22,7 @@ from .findings import Finding, error
 from .paths import Repo
 
 FILES = {"office": "office.yml", "units": "units.yml", "people": "people.yml", "topics": "topics.yml"}
-OPTIONAL = {"scoring": "scoring.yml"}  # an office without 考评办法 still works
+OPTIONAL = {"scoring": "scoring.yml", "waivers": "waivers.yml"}  # an office without 考评办法 or waivers still works
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,19 @@ _FALLBACK_OFFICE = Office("", "", "", "社情民意信息", "", None, {}, 30, 15
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An audit violation the office has looked into and accepts as history (units/waivers.yml)."""
+
+    commit: str
+    rule: str
+    reason: str
+    item: str | None = None
+
+    def covers(self, item: str, commit: str, rule: str) -> bool:
+        return self.commit == commit and self.rule == rule and self.item in (None, item)
+
+
+@dataclass(frozen=True)
 class Registry:
     office: Office
     units: Mapping[str, Unit]
@@ -109,6 +122,7 @@ class Registry:
     focuses: tuple[str, ...]
     key_topics: Mapping[int, Mapping[str, KeyTopic]]
     scoring: Mapping[str, Any] | None = None  # units/scoring.yml, checked against its schema
+    waivers: tuple[Waiver, ...] = ()  # units/waivers.yml
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
@@ -253,6 +267,7 @@ def load_from(source: Source) -> tuple[Registry, list[Finding]]:
     all_people, people_entries = readers["people"].read()
     all_topics, topics_data = readers["topics"].read()
     _, scoring = readers["scoring"].read()
+    _, waiver_entries = readers["waivers"].read()
 
     _unique(readers["units"], all_units or [], "id", "单位编号")
     units = _units(unit_entries or [])
@@ -261,7 +276,8 @@ def load_from(source: Source) -> tuple[Registry, list[Finding]]:
     _check_topics(readers["topics"], all_topics)
     office = _office(office_data) if office_data else _FALLBACK_OFFICE
     categories, focuses, key_topics = _topics(topics_data)
-    registry = Registry(office, units, people, categories, focuses, key_topics, scoring)
+    waivers = tuple(Waiver(w["commit"], w["rule"], w["reason"], w.get("item")) for w in waiver_entries or [])
+    registry = Registry(office, units, people, categories, focuses, key_topics, scoring, waivers)
     findings = [f for r in readers.values() for f in r.findings]
     return registry, findings
 

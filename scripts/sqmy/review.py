@@ -71,6 +71,8 @@ def load_item(repo: Repo, reg: Registry, item_id: str, today: dt.date) -> Item:
 
 
 def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.date) -> None:
+    if req.stage == schema.REOPEN:
+        raise Refused("review-shape", "重新审核由办公室用 sqmy reopen 编号 --reason 理由 记录")
     if req.stage not in schema.STAGES:
         raise Refused("review-shape", f"审核环节应为：{'、'.join(schema.STAGES)}")
     if req.decision not in schema.DECISIONS:
@@ -142,46 +144,109 @@ def record(
         return _record(git, repo, req, today, reviewer_email, forge)
 
 
-def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: str | None, forge: str | None) -> Recorded:
+def _registry(repo: Repo) -> Registry:
     reg, reg_findings = registry_mod.load(repo)
-    if any(f.severity == "error" for f in reg_findings):
-        raise Refused("registry", f"名册有错误，请先修正：{reg_findings[0].text()}")
-    email = reviewer_email or git.author_email()
+    errors = [f for f in reg_findings if f.severity == "error"]
+    if errors:
+        raise Refused("registry", f"名册有错误，请先修正：{errors[0].text()}")
+    return reg
+
+
+def _person(git: Git, reg: Registry, email: str | None) -> Person:
+    email = email or git.author_email()
     person = reg.person_by_email(email)
     if person is None:
         raise Refused("unknown-person", f"邮箱 {email or '（未设置）'} 不在人员名册中：请用名册登记的邮箱设置 git config user.email")
+    return person
+
+
+def check_date(git: Git, today: dt.date) -> None:
+    """A review is dated today: not before the commit it is made on, not after the real clock.
+
+    SQMY_TODAY pins 'today' for tests and reports; it cannot date a review in
+    the past (when a role had not yet ended) or in the future.
+    """
+    head = git.head()
+    last = git.committer_dates([head]).get(head) if head else None
+    if last is not None and today < last - dt.timedelta(days=1):
+        raise Refused("review-date", f"审核日期 {today} 早于当前分支最新提交的日期 {last}：审核日期不能倒填（SQMY_TODAY 只用于测试和按日出具报告）")
+    if today > dt.date.today() + dt.timedelta(days=1):
+        raise Refused("review-date", f"审核日期 {today} 晚于今天（{dt.date.today()}）：不能预先审核")
+
+
+def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: str | None, forge: str | None) -> Recorded:
+    reg = _registry(repo)
+    person = _person(git, reg, reviewer_email)
+    check_date(git, today)
     item = load_item(repo, reg, req.item_id, today)
     _check(reg, item, person, req, today)
-    rel = item.path
-    if git.dirty(rel):
-        raise Refused("dirty", f"{rel} 有未提交的修改：请先提交或撤销，再进行审核")
-
-    digest = item.digest
     entry: dict[str, object] = {
-        "stage": req.stage, "by": person.id, "decision": req.decision, "date": today.isoformat(), "digest": digest,
+        "stage": req.stage, "by": person.id, "decision": req.decision, "date": today.isoformat(), "digest": item.digest,
     }
     if req.experts:
         entry["experts"] = list(req.experts)
     if req.comment:
         entry["comment"] = req.comment
+    return _commit(git, repo, reg, item, person, entry, req.routes, today, reviewer_email, forge)
+
+
+def _commit(
+    git: Git, repo: Repo, reg: Registry, item: Item, person: Person, entry: dict[str, object], routes: tuple[str, ...],
+    today: dt.date, reviewer_email: str | None = None, forge: str | None = None,
+) -> Recorded:
+    """Append `entry` to the item's reviews and commit that file alone, as `person`; the file is put back on failure."""
+    rel = item.path
+    if git.dirty(rel):
+        raise Refused("dirty", f"{rel} 有未提交的修改：请先提交或撤销，再进行审核")
+    check_date(git, today)
+    digest = item.digest
     path = repo.root / rel
     original = path.read_text("utf-8")
     fm = FrontMatter(original)
     fm.append("reviews", entry, before=OUTCOME_KEYS)
-    if req.routes:
-        fm.set("routes", list(req.routes), after=["reviews"])
+    if routes:
+        fm.set("routes", list(routes), after=["reviews"])
     write_text(path, fm.text())
     try:
-        updated = load_item(repo, reg, req.item_id, today)
+        updated = load_item(repo, reg, item.id, today)
         if len(updated.reviews) != len(item.reviews) + 1 or updated.digest != digest:
             raise SqmyError("追加审核记录后文件内容不一致")  # pragma: no cover - a defect guard
         env = commit_env(today)
         if reviewer_email:
             env |= {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email}
-        text = message(item.id, item.title, req.stage, req.decision, person.id, digest, req.comment, forge)
+        stage, decision = str(entry["stage"]), str(entry["decision"])
+        text = message(item.id, item.title, stage, decision, person.id, digest, str(entry.get("comment") or ""), forge)
         sha = git.commit_paths([rel], text, sign=reg.office.require_signatures, env=env)
     except BaseException:
         write_text(path, original)
         git.unstage(rel)
         raise
     return Recorded(sha, updated, person, entry)
+
+
+def reopen(repo: Repo, item_id: str, reason: str, today: dt.date) -> Recorded:
+    """The office reopens a decided item (a typo after 审定, a decision to reconsider): the chain starts again.
+
+    The reopening is an entry of the review log (stage 重新审核) committed alone
+    by the office; the text may then be corrected and reviewed from 初审 on.
+    """
+    reason = reason.strip()
+    if len(reason) < 2:
+        raise Refused("review-shape", "请用 --reason 写明重新审核的理由（如“改正审定后发现的错字”）")
+    with Git(repo.root) as git:
+        reg = _registry(repo)
+        person = _person(git, reg, None)
+        check_date(git, today)
+        if not person.has_role("办公室", today):
+            raise Refused("role", f"{person.name}（{person.id}）在 {today} 没有“办公室”角色：重新审核由办公室决定")
+        item = load_item(repo, reg, item_id, today)
+        state = chain.state(chain.Entry.from_review(r) for r in item.reviews)
+        entry_data = chain.Entry(schema.REOPEN, person.id, schema.REOPEN, item.digest)
+        why = chain.refusal(state, entry_data, item.authors, item.digest)
+        if why:
+            raise Refused(*why)
+        entry: dict[str, object] = {
+            "stage": schema.REOPEN, "by": person.id, "decision": schema.REOPEN, "date": today.isoformat(),
+            "digest": item.digest, "comment": reason,
+        }
+        return _commit(git, repo, reg, item, person, entry, (), today)

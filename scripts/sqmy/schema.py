@@ -19,7 +19,7 @@ from typing import Any
 
 import fastjsonschema
 
-SCHEMA_NAMES = ("item", "office", "units", "people", "topics", "scoring")
+SCHEMA_NAMES = ("item", "office", "units", "people", "topics", "scoring", "waivers")
 
 
 @cache
@@ -255,8 +255,9 @@ def _unknown_fields(name: str, error: Any) -> Iterator[SchemaProblem]:
 
 @cache
 def _field_schema(name: str, key: str) -> dict[str, Any]:
-    root = schema(name)
-    return {"$defs": root["$defs"], **root["properties"][key]}
+    # read afresh: the compilers annotate the schemas they are given (absolute refs), so no shared copy
+    root: dict[str, Any] = json.loads(resources.files("sqmy").joinpath("schemas", f"{name}.schema.json").read_text("utf-8"))
+    return {"$schema": root["$schema"], "$id": f"{root['$id']}/properties/{key}", "$defs": root["$defs"], **root["properties"][key]}
 
 
 @cache

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from . import chain
 from .items import Item
-from .schema import CHAIN_STAGES
+from .schema import CHAIN_STAGES, REOPEN
 
 DRAFT = "草稿"
 EXPERT_REVIEW = "联合复核中"
 RETURNED = "退回修改"
 REJECTED = "不予上报"
+STALE = "审定后改动"  # the title or body changed after 审定: not approved until reopened and reviewed again
 APPROVED = "已审定"
 PUBLISHED = "已编发"
 REPORTED = "已上报"
@@ -33,7 +34,7 @@ def waiting(stage: str) -> str:
 # the furthest point reached in the conversion chain).
 ALL = (
     DRAFT, *(waiting(s) for s in CHAIN_STAGES[:1]), EXPERT_REVIEW,
-    *(waiting(s) for s in CHAIN_STAGES[1:]), RETURNED, REJECTED,
+    *(waiting(s) for s in CHAIN_STAGES[1:]), RETURNED, REJECTED, STALE,
     APPROVED, PUBLISHED, REPORTED, ADOPTED, INSTRUCTED, TRANSFERRING, ANSWERED, IMPLEMENTED, OVERDUE,
 )
 PRIORITY = (OVERDUE, IMPLEMENTED, ANSWERED, TRANSFERRING, INSTRUCTED, ADOPTED, REPORTED, PUBLISHED, APPROVED)
@@ -54,6 +55,8 @@ def derive(item: Item, today: dt.date) -> Status:
     st = chain.state(chain.Entry(r.stage, r.by, r.decision, r.digest, r.experts) for r in item.reviews)
     if st.rejected:
         return Status(REJECTED, (REJECTED,), None, ())
+    if st.stale(item.digest):  # never shown as approved: the office reopens it, then the chain runs again
+        return Status(STALE, (STALE,), REOPEN, ())
     if st.approved:
         return _after_approval(item, today)
     if st.pending_experts:
@@ -92,4 +95,17 @@ def approved_on(item: Item, today: dt.date) -> dt.date | None:
     """The day of 审定 通过 while it still holds (the text not changed since), else None."""
     if APPROVED not in derive(item, today).statuses:
         return None
-    return max(r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过")
+    day: dt.date | None = None
+    for r in item.reviews:  # the approval of the current round (a reopening starts a new one)
+        if r.stage == REOPEN:
+            day = None
+        elif r.stage == CHAIN_STAGES[-1] and r.decision == "通过":
+            day = r.date
+    return day
+
+
+def explain(st: Status) -> str:
+    """What a status means for whoever must act next, in a sentence ('' when nothing is pending)."""
+    if st.status == STALE:
+        return "审定后标题或正文被修改，原审核不再有效：请办公室运行 sqmy reopen 重新审核，之后从初审开始重新审核"
+    return ""

@@ -6,12 +6,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from . import chain
 from .chain import ROLE_OF_STAGE
 from .errors import EXIT_FINDINGS, SqmyError
 from .items import Item
 from .registry import Registry
 from .schema import CHAIN_STAGES
-from .status import ALL, DRAFT, EXPERT_REVIEW, RETURNED, Status, derive, waiting
+from .status import ALL, DRAFT, EXPERT_REVIEW, RETURNED, STALE, Status, derive, explain, waiting
 
 
 def people(reg: Registry, day: dt.date, role: str | None = None, contact: bool = False) -> list[dict[str, Any]]:
@@ -98,8 +99,10 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
          "feedback": {"date": t.feedback.date.isoformat(), "result": t.feedback.result, "summary": t.feedback.summary} if t.feedback else None}
         for t in item.transfers
     ]
+    data["explanation"] = explain(st)
     if st.next_stage and not st.waiting_on:
-        data["candidates"] = [p.id for p in reg.holders(st.next_stage, today) if p.id not in item.authors]
+        role = ROLE_OF_STAGE.get(st.next_stage, st.next_stage)
+        data["candidates"] = [p.id for p in reg.holders(role, today) if p.id not in item.authors or role == "办公室"]
     else:
         data["candidates"] = list(st.waiting_on)
     data["candidate_names"] = _names(reg, tuple(data["candidates"]))
@@ -114,9 +117,11 @@ def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date
     rows = []
     for item in items:
         st = derive(item, today)
-        signed = {r.by: r.stage for r in item.reviews}
+        signed = chain.state(chain.Entry.from_review(r) for r in item.reviews).signed  # this round's signatures
         action = None
-        if st.status == DRAFT and person.id in item.authors:
+        if st.status == STALE and person.has_role("办公室", today):
+            action = "重新审核（sqmy reopen）"
+        elif st.status == DRAFT and person.id in item.authors:
             action = "完成并报送"
         elif st.status == RETURNED and person.id in item.authors:
             action = f"按{st.next_stage}意见修改"

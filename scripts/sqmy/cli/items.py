@@ -242,6 +242,8 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
     click.echo(f"{d['id']}  {d['title']}")
     click.echo(f"反映人：{'、'.join(d['author_names'])}    单位：{d['unit_name']}    报送：{d['submitted'] or '（草稿）'}")
     click.echo(f"状态：{d['status']}" + (f"（另有：{'、'.join(d['statuses'][1:])}）" if len(d["statuses"]) > 1 else ""))
+    if d.get("explanation"):
+        click.echo(d["explanation"])
     if d["reviews"]:
         click.echo("")
         rows = [
@@ -265,7 +267,8 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
         click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}")
     if d["next_stage"] or d["status"] in (status.DRAFT, status.RETURNED):
         who = "、".join(d["candidate_names"]) or "（无人担任该角色）"
-        step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}"}.get(d["status"], d["next_stage"])
+        step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}",
+                status.STALE: "办公室重新审核（sqmy reopen），然后从初审开始重新审核"}.get(d["status"], d["next_stage"])
         click.echo(f"下一步：{step}；办理人：{who}")
 
 

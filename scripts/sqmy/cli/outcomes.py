@@ -44,7 +44,7 @@ def record(item_id: str, kind: str, on: str | None, fmt: str, **values: Any) -> 
 @main.group(invoke_without_command=True)
 @click.pass_context
 def journal(ctx: click.Context) -> None:
-    """《社情民意信息》期刊：new 新开一期并编入信息，add 编入已有的一期，list 列出各期。"""
+    """《社情民意信息》期刊：new 新开一期并编入信息，add 编入已有的一期，list 列出各期，renumber 处理两个分支各开同一期的重号。"""
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
@@ -79,11 +79,27 @@ def journal_list(year: int | None, fmt: str) -> None:
     year = year or today().year
     found = outcomes_mod.issues(_repo(), today(), year)
     if fmt == "json":
-        _json([{"year": year, "issue": n, "items": [{"id": i.id, "title": i.title} for i in items]} for n, items in found.items()])
+        _json([{"year": year, "issue": n, "items": [{"id": i.id, "title": i.title, "token": i.journal.token if i.journal else ""} for i in items]}
+               for n, items in found.items()])
         return
     for number, items in found.items():
-        click.echo(f"{year}年第{number}期（{len(items)} 条）")
+        marks = sorted({i.journal.token for i in items if i.journal})
+        clash = f"  ⚠ 重号：{len(marks)} 组分别编入的信息，请用 sqmy journal renumber 处理" if len(marks) > 1 else ""
+        click.echo(f"{year}年第{number}期（{len(items)} 条）{clash}")
         for item in items:
-            click.echo(f"  {item.id}  {item.title}")
+            mark = f"  [标记 {item.journal.token or '无'}]" if clash and item.journal else ""
+            click.echo(f"  {item.id}  {item.title}{mark}")
     if not found:
         click.echo(f"{year}年还没有编发期刊。")
+
+
+@journal.command("renumber")
+@click.argument("issue", type=int)
+@click.option("--token", required=True, help="要改期号的那一组信息的编刊标记（sqmy journal list 中显示）")
+@click.option("--year", type=int, help="年份（默认今年）")
+def journal_renumber(issue: int, token: str, year: int | None) -> None:
+    """两个分支各自新开了同一期（重号）时，把标记为 TOKEN 的那组信息改为当年下一个期号。"""
+    from .. import outcomes as outcomes_mod  # imported when used: startup time matters
+    day = today()
+    target, done = outcomes_mod.renumber(_repo(), year or day.year, issue, token, day)
+    click.echo(f"已改为第{target}期：{done.summary}，提交 {done.sha[:10]}")

@@ -43,27 +43,52 @@ def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[
 
 
 @main.command()
-@click.option("--since", metavar="REV", help="只审计 REV 之后的提交（如拉取请求的基准分支 origin/main）")
+@click.argument("item_id")
+@click.option("--reason", required=True, help="重新审核的理由，如“审定后发现错字，需改正”")
 @FORMAT
-def audit(since: str | None, fmt: str) -> None:
-    """审计审核记录：逐个提交核对审核人、角色、顺序、职责分离、摘要值、只可追加、签名和办理记录（DESIGN §5）。
+def reopen(item_id: str, reason: str, fmt: str) -> None:
+    """办公室重新审核一条已审定（或不予上报）的信息：记录重新审核并单独提交，审核链从初审重新开始。
 
-    发现违规时退出码为 1；--format json 输出 [{item, commit, rule, message}]。
+    审定后要改正错字或内容，先运行本命令，再修改，然后依次初审、复审、审定；这样审计不会报告违规。
+    """
+    from .. import review as review_mod  # imported when used: startup time matters
+    repo = _repo()
+    day = today()
+    done = review_mod.reopen(repo, item_id, reason, day)
+    st = status.derive(done.item, day)
+    if fmt == "json":
+        _json({"commit": done.sha, "item": done.item.id, "entry": done.entry, "status": st.status, "next_stage": st.next_stage})
+        return
+    click.echo(f"已记录：{done.item.id} 重新审核（{done.reviewer.name}），提交 {done.sha[:10]}")
+    click.echo(f"当前状态：{st.status}。现在可以修改正文，然后从{st.next_stage}开始重新审核。")
+
+
+@main.command()
+@click.option("--since", metavar="REV", help="只审计 REV 之后的提交（拉取请求：基准分支 origin/main），并把它们全部按 REV 时的名册核对")
+@click.option("--rev", "rev", metavar="REV", default=None, help="审计到这个提交为止（默认 HEAD；如拉取请求的最新提交）")
+@FORMAT
+def audit(since: str | None, rev: str | None, fmt: str) -> None:
+    """审计审核记录：逐个提交（含根提交和各种合并）核对审核人、角色、顺序、职责分离、摘要值、日期、只可追加、名册修改、签名和办理记录。
+
+    每个提交都按它进入主线之前的名册核对。发现违规时退出码为 1；--format json 输出 [{item, commit, rule, message}]。
     """
     from .. import audit as audit_mod  # imported when used: startup time matters
     repo = _repo()
-    report = audit_mod.audit(repo, since)
+    report = audit_mod.audit(repo, since, rev=rev)
     if fmt == "json":
         click.echo(report.to_json())
     else:
         for v in report.violations:
-            click.echo(f"{v.item} {v.commit[:10]} [{v.rule}] {v.message}")
+            click.echo(f"{v.item or '（提交）'} {v.commit[:10]} [{v.rule}] {v.message}")
         scope = f"{since} 之后的" if since else "全部"
         click.echo(
-            f"审计了{scope} {report.commits} 个提交、{report.changes} 处信息修改：核对审核记录 {report.reviews} 条"
+            f"审计了{scope} {report.commits} 个提交、{report.changes} 处信息修改、{report.merges} 处合并：核对审核记录 {report.reviews} 条"
+            + (f"、名册修改 {report.registry_changes} 次" if report.registry_changes else "")
             + (f"、签名 {report.signatures} 个" if report.signatures else "")
             + f"；历史导入记录 {report.imported} 条（确认来源，不视为已验证的签署）。"
         )
+        if report.waived:
+            click.echo(f"办公室已在 units/waivers.yml 中核实并接受 {len(report.waived)} 处历史问题（不计为违规）。")
         click.echo(f"发现 {len(report.violations)} 处违规。" if report.violations else "未发现违规。")
     sys.exit(EXIT_FINDINGS if report.violations else EXIT_OK)
 
@@ -101,13 +126,17 @@ def bridge() -> None:
 @click.option("--event", "event_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="事件文件（GITHUB_EVENT_PATH）")
 @click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="事件名称（默认取 GITHUB_EVENT_NAME）：pull_request_review 或 issue_comment")
 @click.option("--pull-request", "pull_path", type=click.Path(dir_okay=False, path_type=Path), help="评论事件所在拉取请求的 JSON（GitHub API）")
-def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | None) -> None:
+@click.option("--activity", "activity_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="分支的推送记录（GitHub API 的 repos/…/activity?ref=refs/heads/分支），用于确认评论之后分支没有变动")
+def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | None, activity_path: Path | None) -> None:
     """把 GitHub 的 pull_request_review 或 issue_comment 事件变成当前分支上的审核提交，输出要回复在拉取请求上的文字。
 
-    退出码：0 已记录，1 拒绝（账号未登记、没有角色、顺序不对……），2 不是审核事件或事件有误。
+    审查只对审查时的版本（review.commit_id）有效，评论只对评论时的版本有效：分支此后有推送时不记录，并说明原因。
+    名册取自受信任的基准分支（--rules-from）。退出码：0 已记录，1 拒绝（账号未登记、没有角色、顺序不对、分支已变动……），
+    2 不是审核事件或事件有误。
     """
     from .. import bridge as bridge_mod  # imported when used: startup time matters
     repo = _repo()
-    outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path)
+    outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path, activity_path)
     click.echo(outcome.reply)
     sys.exit(outcome.code)
