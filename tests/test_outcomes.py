@@ -101,8 +101,11 @@ def test_journal_issues_are_numbered_by_year(git_office: Office) -> None:
     first = o.sqmy("li-chu", "journal", "new", a, b)
     assert first.exit_code == 0, first.output
     assert "2026年第1期（2 条）" in first.stdout
-    assert o.data(a)["journal"] == {"year": 2026, "issue": 1}
+    journal = o.data(a)["journal"]
+    assert {k: journal[k] for k in ("year", "issue")} == {"year": 2026, "issue": 1}  # type: ignore[index]
+    assert o.data(b)["journal"] == journal  # one issue, one mark
     assert "2026年第2期" in o.sqmy("li-chu", "journal", "new", c).stdout
+    assert o.data(c)["journal"]["token"] != journal["token"]  # type: ignore[index]
     again = o.sqmy("li-chu", "journal", "add", "1", c)
     assert again.exit_code == 1
     assert "已编入2026年第2期" in again.stderr

@@ -146,7 +146,8 @@ def test_a_merge_that_combines_two_sides_without_dropping_is_clean(git_office: O
         o.git("add", "-A")
         o.git("commit", "-q", "-m", "合并采用记录")
     data = o.data(item)
-    assert data["adoptions"] and data["journal"]
+    assert data["adoptions"]
+    assert data["journal"]
     assert o.audit() == []
     assert base != head(o)
 
@@ -262,7 +263,8 @@ def test_a_symlink_in_units_is_refused_by_validate_and_audit(git_office: Office,
     sha = o.commit_all("li-chu", "选题清单改为链接")
     result = o.sqmy("li-chu", "validate")
     assert result.exit_code == 1
-    assert "not-regular" not in result.stdout and "不是普通文件" in result.stdout
+    assert "not-regular" not in result.stdout
+    assert "不是普通文件" in result.stdout
     assert ("units/topics.yml", sha, "not-regular-file") in found(o)
 
 
@@ -294,6 +296,15 @@ def test_a_review_dated_after_its_commit(git_office: Office) -> None:
     item = o.new_item()
     sha = o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu") | {"date": "2026-12-05"})
     assert (item, sha, "review-date") in found(o)
+
+
+def test_a_commit_dated_in_the_future(git_office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    o = git_office
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_DATE", "2099-01-01T12:00:00+08:00")
+    o.new_item()
+    sha = head(o)
+    assert ("", sha, "commit-date") in found(o)
 
 
 def test_imports_only_while_the_window_is_open_and_only_new_items(git_office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,20 +347,28 @@ def test_text_changed_after_approval_is_not_approved_anywhere(git_office: Office
     changed = o.commit_all("zhang-wei", "改一个词")
     shown = o.sqmy("li-chu", "status", item)
     assert "状态：审定后改动" in shown.stdout
-    assert "sqmy reopen" in shown.stdout and "初审" in shown.stdout
+    assert "sqmy reopen" in shown.stdout
+    assert "初审" in shown.stdout
     detail = json.loads(o.sqmy("li-chu", "status", item, "--format", "json").stdout)
-    assert detail["status"] == "审定后改动" and "已审定" not in detail["statuses"]
+    assert detail["status"] == "审定后改动"
+    assert "已审定" not in detail["statuses"]
     assert detail["candidate_names"] == ["李初"]  # the office must act
     validate = o.sqmy("li-chu", "validate")
-    assert validate.exit_code == 1 and "approval-stale" not in validate.stdout and "原审核不再有效" in validate.stdout
+    assert validate.exit_code == 1
+    assert "approval-stale" not in validate.stdout
+    assert "原审核不再有效" in validate.stdout
     record = o.sqmy("li-chu", "record", item, "adoption", "--level", "市政协", "--date", TODAY)
-    assert record.exit_code == 1 and "审定后改动" in record.stderr
+    assert record.exit_code == 1
+    assert "审定后改动" in record.stderr
     journal = o.sqmy("li-chu", "journal", "new", item)
-    assert journal.exit_code == 1 and "审定后改动" in journal.stderr
+    assert journal.exit_code == 1
+    assert "审定后改动" in journal.stderr
     docx = o.sqmy("li-chu", "docx", "item", item)
-    assert docx.exit_code != 0 and "尚未审定通过" in docx.stderr
+    assert docx.exit_code != 0
+    assert "尚未审定通过" in docx.stderr
     stats = json.loads(o.sqmy("li-chu", "stats", "--year", "2026", "--format", "json").stdout)
-    assert stats["collected"] >= 1 and stats["edited"] == 0  # still collected, no longer edited
+    assert stats["collected"] >= 1
+    assert stats["edited"] == 0
     assert (item, changed, "changed-after-approval") in found(o)
 
 
@@ -385,7 +404,8 @@ def test_reopen_refusals(git_office: Office, person: str, reviews: int, text: st
     result = o.sqmy(person, "reopen", item, "--reason", "重新考虑")
     assert result.exit_code == 1
     assert text in result.stderr
-    assert head(o) == before and o.git("status", "--porcelain") == ""
+    assert head(o) == before
+    assert o.git("status", "--porcelain") == ""
 
 
 def test_a_hand_written_reopening_is_reported(git_office: Office) -> None:
@@ -447,7 +467,8 @@ def test_two_branches_opening_the_next_issue(git_office: Office) -> None:
     merged_b = head(o)
     assert o.data(first)["journal"]["issue"] == o.data(second)["journal"]["issue"] == 1  # type: ignore[index]
     validate = o.sqmy("li-chu", "validate")
-    assert validate.exit_code == 1 and "2026年第1期有两组分别编入的信息" in validate.stdout
+    assert validate.exit_code == 1
+    assert "2026年第1期有两组分别编入的信息" in validate.stdout
     assert (second, merged_b, "journal-collision") in found(o)  # reported where the second set joined the first
     assert opened_b != merged_b
     listing = o.sqmy("li-chu", "journal", "list", "--year", "2026").stdout
@@ -475,3 +496,26 @@ def test_the_signing_identity_is_the_author(git_office: Office) -> None:
     assert result.exit_code == 0  # a claimed identity passes without signatures: branch protection is the guard
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     assert "身份只是提交中的声明" in readme
+
+
+def test_units_replaced_by_a_link_to_another_folder(git_office: Office, tmp_path: Path) -> None:
+    o = git_office
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(o.root / "units", elsewhere)
+    shutil.rmtree(o.root / "units")
+    (o.root / "units").symlink_to(elsewhere)
+    sha = o.commit_all("li-chu", "名册放到别处")
+    result = CliRunner().invoke(main, ["--root", str(o.root), "validate"])
+    assert result.exit_code == 1
+    assert "不是普通文件" in result.stdout
+    assert ("units", sha, "not-regular-file") in found(o)
+
+
+def test_a_version_with_a_field_given_twice_is_unreadable(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    path = o.path(item)
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("audience: 内部", "audience: 内部\naudience: 公开"), "utf-8")
+    sha = o.commit_all("zhang-wei", "两个 audience")
+    assert (item, sha, "unreadable") in found(o)

@@ -29,7 +29,7 @@ from typing import Any
 
 from . import chain, lineage, schema, yamlsrc
 from .errors import SqmyError
-from .gitio import REGULAR_MODES, Change, Commit, Git
+from .gitio import Change, Commit, Git
 from .items import content_digest
 from .lineage import Registries
 from .paths import Repo
@@ -151,6 +151,8 @@ def parse_version(raw: bytes) -> Version:
     doc = yamlsrc.load(split.front) if split.front is not None else None
     if doc is not None and doc.errors and doc.data is None:
         return Version({}, "", False, doc.errors[0].message)
+    if doc is not None and any(e.rule == "duplicate-key" for e in doc.errors):  # two values of one field: which one counts?
+        return Version({}, "", False, next(e.message for e in doc.errors if e.rule == "duplicate-key"))
     data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
     title = data.get("title")
     digest = content_digest(title, split.body) if isinstance(title, str) else ""
@@ -565,6 +567,7 @@ class _Audit:
             self.report.merge(part)
         for c in commits:
             self._dates(c)
+            self._links(c, changes.get(c.sha, ()))
             self._registry(c, changes.get(c.sha, ()))
         self._registry_with_reviews(changes)
         self._journals()
@@ -606,22 +609,18 @@ class _Audit:
                 else:  # a merge inside a branch or a pull request: what its other parents bring
                     side = git.run("rev-list", *c.parents[1:], f"^{c.parents[0]}").split()
                     paths |= {ch.path for s in side if s in history.by_sha for ch in changes.get(s, ()) if _is_item(ch.path)}
+                in_diff = {ch.path: ch for ch in changed}
                 for path in sorted(paths):
-                    new, mode = self._blob_and_mode(c.sha, path)
                     parents = tuple(git.object_id(f"{p}:{path}") for p in c.parents)
-                    tasks.append(Task(order, c, path, parents[0], new, len(changed), entry.units, parent_date,
-                                      regular=not new or mode in REGULAR_MODES, parents=parents))
+                    ch = in_diff.get(path)  # not in the diff: the merge kept its first parent's version
+                    new, regular = (ch.new, ch.regular) if ch is not None else (parents[0], True)
+                    tasks.append(Task(order, c, path, parents[0], new, len(changed), entry.units, parent_date, regular=regular, parents=parents))
                 continue
             for ch in changed:
                 if _is_item(ch.path):
                     existed = bool(self.since) and not ch.old and bool(git.object_id(f"{history.since}:{ch.path}"))
                     tasks.append(Task(order, c, ch.path, ch.old, ch.new, len(changed), entry.units, parent_date, ch.regular, (), existed))
         return tasks
-
-    def _blob_and_mode(self, sha: str, path: str) -> tuple[str, str]:
-        folder, _, name = path.rpartition("/")
-        found = self.git.tree_entries(f"{sha}:{folder}").get(name)
-        return (found[1], found[0]) if found else ("", "")
 
     def _check(self, tasks: list[Task], jobs: int) -> list[Report]:
         root = str(self.repo.root)
@@ -648,10 +647,20 @@ class _Audit:
         parent = self._parent_date(c)
         if parent > dt.date.min and c.committer_date < parent - ONE_DAY:
             self.flag("", c.sha, "commit-date", f"提交日期 {c.committer_date} 早于它的上一个提交（{parent}）：日期不能倒填")
+        now = dt.date.today()  # the real clock: SQMY_TODAY pins reports, not what history may claim
+        if c.committer_date > now + ONE_DAY:
+            self.flag("", c.sha, "commit-date", f"提交日期 {c.committer_date} 晚于今天（{now}）：日期不能预填")
+
+    def _links(self, c: Commit, changed: tuple[Change, ...]) -> None:
+        """items/ and units/ hold plain files only: a link or submodule there (or in their place) is never followed."""
+        for ch in changed:
+            inside = ch.path in ("items", "units") or ch.path.startswith((ITEMS, UNITS))
+            if inside and not ch.regular and not _is_item(ch.path):  # item files: reported by their own task
+                self.flag(ch.path, c.sha, "not-regular-file", f"{ch.path} 是符号链接或子模块，不是普通文件：sqmy 不跟随链接，信息和名册只能是普通文件")
 
     def _registry(self, c: Commit, changed: tuple[Change, ...]) -> None:
         """A change of units/ is the office's, in a commit of its own."""
-        paths = [ch for ch in changed if ch.path.startswith(UNITS)]
+        paths = [ch for ch in changed if ch.path.startswith(UNITS) or ch.path == UNITS.rstrip("/")]
         if not paths:
             return
         entry = self.history.entries[c.sha]
@@ -663,9 +672,6 @@ class _Audit:
         self.report.registry_changes += 1
         reg = self.registries.get(entry.units)
         shown = paths[0].path
-        for ch in paths:
-            if not ch.regular:
-                self.flag(ch.path, c.sha, "not-regular-file", "名册中的文件是符号链接或子模块：sqmy 不跟随链接，名册只能是普通文件")
         author = reg.person_by_email(c.author_email)
         if author is None or not author.has_role(OFFICE, c.committer_date):
             whose = "它自己新建的名册" if entry.genesis else "当时的名册"

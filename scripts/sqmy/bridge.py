@@ -145,7 +145,7 @@ def _timestamp(text: str) -> dt.datetime | None:
         found = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return found if found.tzinfo else found.replace(tzinfo=dt.timezone.utc)
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
 def _moved_since_comment(ev: _Event, head: str, activity: Any) -> str | None:

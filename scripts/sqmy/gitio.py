@@ -80,6 +80,8 @@ class Git:
             self.repo = git.Repo(root)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise SqmyError(f"{root} 不是 Git 仓库：审核和审计需要在信息库的 Git 仓库中进行") from None
+        # history as it is stored: a local `git replace` must not show the audit other commits
+        self.repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
         self.root = root
 
     def close(self) -> None:
@@ -240,10 +242,18 @@ class Git:
             found[sha] = _day(day)
         return found
 
+    def object_type(self, rev_path: str) -> str:
+        """'blob', 'tree', 'commit' … of `REV:PATH` ('' when absent)."""
+        try:
+            _, kind, _ = self.repo.git.get_object_header(rev_path)
+        except (git.GitCommandError, ValueError):
+            return ""
+        return kind.decode() if isinstance(kind, bytes) else str(kind)
+
     def tree_entries(self, rev_path: str) -> dict[str, tuple[str, str]]:
-        """name -> (mode, object id) of the tree at `REV:PATH` (empty when absent)."""
+        """name -> (mode, object id) of the tree at `REV:PATH` (empty when absent or not a folder)."""
         tree = self.object_id(rev_path)
-        if not tree:
+        if not tree or self.object_type(tree) != "tree":
             return {}
         out = self.run("ls-tree", "-z", tree)
         found = {}

@@ -72,8 +72,8 @@ class Registries:
         if not rev:
             return _NO_REGISTRY
         tree = self.git.object_id(f"{rev}:units")
-        if not tree or not self.git.object_id(f"{rev}:units/office.yml"):
-            return _NO_REGISTRY
+        if not tree or self.git.object_type(tree) != "tree" or not self.git.object_id(f"{rev}:units/office.yml"):
+            return _NO_REGISTRY  # none, or units/ is a link or a file: no registry to judge by
         return tree
 
     def load(self, tree: str) -> tuple[Registry, list[Finding]]:

@@ -162,6 +162,8 @@ class FolderSource:
 
     def read(self, name: str) -> bytes | None:
         path = self.folder / name
+        if os.path.islink(self.folder):
+            raise NotRegular(name)
         try:
             st = os.lstat(path)
         except FileNotFoundError:

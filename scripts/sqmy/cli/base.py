@@ -151,9 +151,12 @@ def _progress(count: Callable[[], int], label: str) -> Iterator[Callable[[int], 
 def _load(repo: Repo, day: dt.date) -> validate_mod.Loaded:
     with _progress(lambda: len(validate_mod.item_files(repo)), "读取信息") as progress:
         loaded = validate_mod.load_all(repo, day, progress)
-    broken = {f.path for f in loaded.findings if f.severity == ERROR}
+    broken = {f.path for f in loaded.findings if f.severity == ERROR and f.rule not in validate_mod.SOFT_RULES}
     if broken:
         click.echo(f"sqmy：{len(broken)} 个文件有错误，已跳过；运行 sqmy validate 查看详情。", err=True)
+    doubtful = {f.path for f in loaded.findings if f.rule in validate_mod.SOFT_RULES} - broken
+    if doubtful:
+        click.echo(f"sqmy：{len(doubtful)} 条信息的审核或编刊有问题（如审定后改动、期号重号），已按实际状态处理；运行 sqmy validate 查看详情。", err=True)
     return loaded
 
 
