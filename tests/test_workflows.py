@@ -116,6 +116,7 @@ def test_required_check_runs_the_base_branchs_code_and_reads_the_pull_request_as
     assert installs
     assert all(line.rstrip().endswith("./base") for line in installs)
     assert "sqmy --rules-from ../base validate" in runs  # the pull request's items against the base registry
+    assert "sqmy validate units" in runs  # and its own registry files, read as data
     assert "sqmy audit --since refs/sqmy/base" in runs
     assert "statuses/$HEAD_SHA" in runs  # the verdict on the pull request's head, not on the base
     assert data["jobs"]["sqmy"]["permissions"] == {"contents": "read", "statuses": "write"}
@@ -302,3 +303,19 @@ def test_bridge_script_records_a_review_on_the_commit_it_was_given_on(git_office
         log = subprocess.run(["git", "-C", str(work / "pr"), "log", "-1", "--format=%ae|%ce|%(trailers:key=Review-Stage,valueonly)"],
                              capture_output=True, text=True, check=True).stdout.strip()
         assert log == "li.chu@sample.example|bridge@sample.example|初审"
+
+
+def test_required_check_script_reads_a_broken_registry_in_a_pull_request(git_office: Office, tmp_path: Path) -> None:
+    o = git_office
+    base = generated(o)
+    o.git("checkout", "-q", "-b", "registry")
+    office = o.root / "units" / "office.yml"
+    office.write_text(office.read_text("utf-8").replace("transfer_due_days: 30", "transfer_due_days: 三十"), "utf-8")
+    o.commit_all("li-chu", "改转办期限")
+    work = tmp_path / "work"
+    clone(o.root, work / "base", base)
+    clone(o.root, work / "pr", "registry")
+    code, text, _ = run_step(script("review-check.yml", "sqmy", CHECK_STEP), work, tmp_path, EVENT_NAME="pull_request_target")
+    assert code == 1, text
+    assert "units/office.yml" in text
+    assert "[registry-invalid]" in text

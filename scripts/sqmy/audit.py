@@ -187,20 +187,25 @@ class Task:
     existed: bool = False  # the path is known from before the audited range (a --since base)
 
 
-def _check_tasks(root: str, tasks: list[Task]) -> Report:
+def _check_tasks(root: str, tasks: list[Task], huge: frozenset[str] = frozenset()) -> Report:
     report = Report()
     with Git(Path(root)) as git:
-        auditor = _Auditor(git, Registries(git), report)
+        auditor = _Auditor(git, Registries(git), report, huge)
+        # every version this share needs, read in one process: no round trip per file
+        wanted = dict.fromkeys(b for t in tasks for b in (t.old, t.new, *t.parents) if b and b not in huge)
+        auditor.raw = git.contents(list(wanted))
         for t in tasks:
             auditor.task(t)
     return report
 
 
 class _Auditor:
-    def __init__(self, git: Git, registries: Registries, report: Report) -> None:
+    def __init__(self, git: Git, registries: Registries, report: Report, huge: frozenset[str] = frozenset()) -> None:
         self.git = git
         self.registries = registries
         self.report = report
+        self.huge = huge  # blobs far larger than any item: refused unread
+        self.raw: dict[str, bytes] = {}  # blob -> bytes, read ahead
         self._versions: dict[str, Version] = {}
         self.seen: set[str] = set()  # item paths with an earlier version in this audit
 
@@ -209,8 +214,11 @@ class _Auditor:
             return None
         found = self._versions.get(sha)
         if found is None:
-            too_big = self.git.object_size(sha) > ITEM_LIMIT
-            found = Version({}, "", False, f"文件超过 {ITEM_LIMIT // 1024} KB") if too_big else parse_version(self.git.blob(sha))
+            if sha in self.huge:
+                found = Version({}, "", False, f"文件超过 {ITEM_LIMIT // 1024} KB")
+            else:
+                raw = self.raw.pop(sha, None)
+                found = parse_version(raw if raw is not None else self.git.blob(sha))
             self._versions[sha] = found
         return found
 
@@ -381,9 +389,7 @@ class _Auditor:
         forge = bool(c.trailers.get("Review-Forge"))
         if forge and (not bridge or c.committer_email.lower() != bridge.lower()):
             self.flag(item, c, "forge-not-bridge", f"提交说明称转自论坛审核，但提交者 {c.committer_email} 不是办公室设置的桥接账号 {bridge or '（未设置）'}")
-        raw = self.git.blob(c.sha)  # the commit object: is it signed at all?
-        signed = b"\ngpgsig " in raw.split(b"\n\n", 1)[0]
-        self.report.review_commits[c.sha] = (item, person.id, forge, signed)
+        self.report.review_commits[c.sha] = (item, person.id, forge, False)  # whether signed: read in one pass later
 
     def review_dates(self, t: Task, item: str, review: Mapping[str, Any], day: dt.date | None, before: list[Mapping[str, Any]]) -> None:
         """A review's date is a claim: it must lie between its parent commit and its own commit."""
@@ -555,15 +561,17 @@ class _Audit:
             return self.report
         if self.since is None and git.is_shallow():
             raise SqmyError("这是浅克隆，没有完整的历史，无法审计全部记录：请先运行 git fetch --unshallow（或只审计 --since 之后的提交）")
-        history = lineage.read(git, self.registries, self.since, self.rev)
+        jobs = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
+        history = lineage.read(git, self.registries, self.since, self.rev, jobs)
         self.history = history
         commits = history.commits
-        jobs = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
-        changes = git.changes([c.sha for c in commits], jobs)
+        changes = history.changes
         self.report.commits = len(commits)
         touched = self._touched_by_group(changes)
         tasks = self._tasks(changes, touched)
-        for part in self._check(tasks, jobs):
+        sizes = git.lookup(sorted({b for t in tasks for b in (t.old, t.new, *t.parents) if b}))
+        huge = frozenset(b for b, (_, _, size) in sizes.items() if size > ITEM_LIMIT)
+        for part in self._check(tasks, jobs, huge):
             self.report.merge(part)
         for c in commits:
             self._dates(c)
@@ -597,35 +605,47 @@ class _Audit:
 
     def _tasks(self, changes: Mapping[str, tuple[Change, ...]], touched: Mapping[str, set[str]]) -> list[Task]:
         history, git = self.history, self.git
-        tasks = []
+        merges: list[tuple[int, Commit, list[str]]] = []
+        added: list[str] = []
         for order, c in enumerate(history.commits):
             changed = changes.get(c.sha, ())
-            entry = history.entries[c.sha]
-            parent_date = self._parent_date(c)
             if c.is_merge:
                 paths = {ch.path for ch in changed if _is_item(ch.path)}
-                if entry.point == c.sha:  # a merge on the trusted line: its branch is what entered with it
+                if history.entries[c.sha].point == c.sha:  # a merge on the trusted line: its branch is what entered with it
                     paths |= touched.get(c.sha, set())
                 else:  # a merge inside a branch or a pull request: what its other parents bring
                     side = git.run("rev-list", *c.parents[1:], f"^{c.parents[0]}").split()
                     paths |= {ch.path for s in side if s in history.by_sha for ch in changes.get(s, ()) if _is_item(ch.path)}
+                merges.append((order, c, sorted(paths)))
+            elif history.since:
+                added += [ch.path for ch in changed if _is_item(ch.path) and not ch.old]
+        # every parent's version of every merged path, and what a pull request's base already had, in one process each
+        versions = git.lookup([f"{p}:{path}" for _, c, paths in merges for path in paths for p in c.parents])
+        known = git.lookup([f"{history.since}:{path}" for path in added]) if history.since else {}
+        tasks = []
+        merged = {c.sha: (order, paths) for order, c, paths in merges}
+        for order, c in enumerate(history.commits):
+            changed = changes.get(c.sha, ())
+            entry = history.entries[c.sha]
+            parent_date = self._parent_date(c)
+            if c.sha in merged:
                 in_diff = {ch.path: ch for ch in changed}
-                for path in sorted(paths):
-                    parents = tuple(git.object_id(f"{p}:{path}") for p in c.parents)
+                for path in merged[c.sha][1]:
+                    parents = tuple(versions.get(f"{p}:{path}", ("", "", 0))[0] for p in c.parents)
                     ch = in_diff.get(path)  # not in the diff: the merge kept its first parent's version
                     new, regular = (ch.new, ch.regular) if ch is not None else (parents[0], True)
                     tasks.append(Task(order, c, path, parents[0], new, len(changed), entry.units, parent_date, regular=regular, parents=parents))
                 continue
             for ch in changed:
                 if _is_item(ch.path):
-                    existed = bool(self.since) and not ch.old and bool(git.object_id(f"{history.since}:{ch.path}"))
+                    existed = not ch.old and f"{history.since}:{ch.path}" in known
                     tasks.append(Task(order, c, ch.path, ch.old, ch.new, len(changed), entry.units, parent_date, ch.regular, (), existed))
         return tasks
 
-    def _check(self, tasks: list[Task], jobs: int) -> list[Report]:
+    def _check(self, tasks: list[Task], jobs: int, huge: frozenset[str]) -> list[Report]:
         root = str(self.repo.root)
         if len(tasks) < PARALLEL_THRESHOLD or jobs < 2:
-            parts = [_check_tasks(root, tasks)]
+            parts = [_check_tasks(root, tasks, huge)]
             if self.progress:
                 self.progress(len(tasks))
             return parts
@@ -635,7 +655,7 @@ class _Audit:
             groups[zlib.crc32(t.path.encode()) % len(groups)].append(t)
         parts = []
         with ProcessPoolExecutor(jobs) as pool:
-            for part, group in zip(pool.map(_check_tasks, [root] * len(groups), groups), groups, strict=True):
+            for part, group in zip(pool.map(_check_tasks, [root] * len(groups), groups, [huge] * len(groups)), groups, strict=True):
                 parts.append(part)
                 if self.progress:
                     self.progress(len(group))
@@ -717,6 +737,10 @@ class _Audit:
 
     def _signatures(self, changes: Mapping[str, tuple[Change, ...]]) -> None:
         """Where the office requires signatures, every commit that writes items or units/ is signed by its author's key."""
+        heads = self.git.contents(list(self.report.review_commits))  # is each review commit signed at all?
+        for sha, (item, reviewer, forge, _) in list(self.report.review_commits.items()):
+            signed = b"\ngpgsig" in heads.get(sha, b"").split(b"\n\n", 1)[0]
+            self.report.review_commits[sha] = (item, reviewer, forge, signed)
         wanted: dict[str, dict[str, tuple[str, str, bool]]] = {}  # units tree -> commit -> (item, signer wanted, forge)
         for c in self.history.commits:
             entry = self.history.entries[c.sha]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -231,6 +233,45 @@ class Git:
             return 0
         return int(size)
 
+    def contents(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The raw contents of many objects (blobs, commits) in one `git cat-file --batch` process."""
+        if not shas:
+            return {}
+        try:
+            done = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=("\n".join(shas) + "\n").encode(),
+                                  capture_output=True, check=False, env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"})
+        except OSError as exc:
+            raise SqmyError(f"无法运行 git：{exc.strerror or exc}") from None
+        if done.returncode != 0:
+            raise SqmyError(f"git 命令失败（退出码 {done.returncode}）：git cat-file --batch\n{done.stderr.decode('utf-8', 'replace').strip()}")
+        out, at, found = done.stdout, 0, {}
+        while at < len(out):
+            end = out.index(b"\n", at)
+            header = out[at:end].split(b" ")
+            at = end + 1
+            if len(header) == 3 and header[2].isdigit():
+                size = int(header[2])
+                found[header[0].decode()] = out[at : at + size]
+                at += size + 1
+        return found
+
+    def lookup(self, names: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """For each `REV:PATH` or object id: (object id, type, size), in one process; absent names are left out."""
+        if not names:
+            return {}
+        out = self.run("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)", "--buffer", "-z", stdin="\0".join(names) + "\0")
+        lines = iter(out.split("\n"))
+        found: dict[str, tuple[str, str, int]] = {}
+        for name in names:
+            line = next(lines, "")
+            match = _FOUND.fullmatch(line)
+            if match:
+                found[name] = (match.group(1), match.group(2), int(match.group(3)))
+            else:  # "<name> missing": the name is echoed, newlines and all
+                for _ in range(name.count("\n")):
+                    next(lines, "")
+        return found
+
     def committer_dates(self, shas: Sequence[str]) -> dict[str, dt.date]:
         """The committer date of each commit, in one process."""
         if not shas:
@@ -298,6 +339,7 @@ def _parse_trailers(text: str) -> dict[str, str]:
 
 
 _LOG_FIELDS = 9
+_FOUND = re.compile(r"([0-9a-f]{40,64}) (blob|tree|commit|tag) ([0-9]+)")
 
 
 def _parse_log(out: str) -> Iterator[Commit]:

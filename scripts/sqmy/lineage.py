@@ -17,12 +17,12 @@ from the working tree, and cached by the id of its tree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import registry as registry_mod
 from .findings import Finding
-from .gitio import REGULAR_MODES, Commit, Git
+from .gitio import REGULAR_MODES, Change, Commit, Git
 from .registry import NotRegular, Registry
 
 UNITS = "units/"
@@ -96,6 +96,7 @@ class History:
     by_sha: dict[str, Commit] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     outside_dates: dict[str, dt.date] = field(default_factory=dict)  # parents outside the range -> committer date
+    changes: dict[str, tuple[Change, ...]] = field(default_factory=dict)  # commit -> files it changed (merges: against the first parent)
 
     def __post_init__(self) -> None:
         self.by_sha = {c.sha: c for c in self.commits}
@@ -122,12 +123,13 @@ class History:
         return groups
 
 
-def read(git: Git, registries: Registries, since: str | None, rev: str) -> History:
-    """The commits of `rev` (after `since`, if given) and the registry that judges each."""
+def read(git: Git, registries: Registries, since: str | None, rev: str, jobs: int = 1) -> History:
+    """The commits of `rev` (after `since`, if given), what each changed, and the registry that judges each."""
     head = git.resolve(rev)
     base = git.resolve(since) if since else None
     commits = git.log([f"{base}..{head}"] if base else [head])
     history = History(commits, base, head)
+    history.changes = git.changes([c.sha for c in commits], jobs)
     if base is not None:
         tree = registries.units_tree(base)
         for c in commits:  # a proposed change to BASE: all of it is judged by BASE's registry
@@ -144,11 +146,16 @@ def read(git: Git, registries: Registries, since: str | None, rev: str) -> Histo
 
 def _assign_entries(history: History, registries: Registries) -> None:
     by_sha = history.by_sha
-    for point in history.chain():
+    chain = history.chain()
+    oldest = by_sha[chain[0]] if chain else None
+    current = registries.units_tree(oldest.parents[0]) if oldest is not None and oldest.parents else _NO_REGISTRY
+    for point in chain:  # the registry before each chain commit changes only where a chain commit changed units/
         commit = by_sha[point]
-        first = commit.parents[0] if commit.parents else ""
-        tree = registries.units_tree(first)
-        entry = Entry(point, tree) if tree else Entry(point, registries.units_tree(point), genesis=True)
+        changed_units = touches((ch.path for ch in history.changes.get(point, ())), UNITS) or any(
+            ch.path == UNITS.rstrip("/") for ch in history.changes.get(point, ()))
+        after = registries.units_tree(point) if changed_units or not current else current
+        entry = Entry(point, current) if current else Entry(point, after, genesis=True)
+        current = after
         history.entries[point] = entry
         stack = list(commit.parents[1:])
         while stack:
@@ -162,12 +169,3 @@ def _assign_entries(history: History, registries: Registries) -> None:
 def touches(paths: Iterable[str], prefix: str) -> bool:
     return any(p.startswith(prefix) for p in paths)
 
-
-def group_of(history: History, sha: str) -> Sequence[str]:
-    """The commits that entered the trusted line together with `sha`."""
-    point = history.entries[sha].point
-    return [c for c, e in history.entries.items() if e.point == point]
-
-
-def registry_paths(changed: Mapping[str, object]) -> list[str]:
-    return sorted(p for p in changed if p.startswith(UNITS))
