@@ -320,24 +320,32 @@ def test_a_broken_template_names_its_line(office: Path, sqmy: Invoke) -> None:
 # --- rendering -------------------------------------------------------------------------------
 
 
-def test_documents_render_in_libreoffice(made: Path, tmp_path: Path) -> None:
+def render_pdfs(chosen: list[Path], tmp_path: Path, resolution: int = 40) -> list[Path]:
+    """Word files rendered by LibreOffice: the PDF of each, its first page checked to carry text and a page number."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or shutil.which("pdftoppm") is None:
         pytest.skip("LibreOffice 或 pdftoppm 未安装：.ci/run 会安装 libreoffice-writer-nogui 和 poppler-utils")
-    chosen = [made / documents.journal_name(YEAR, 1), made / f"通报-{YEAR}.docx", next(made.glob("转办函-*.docx")), next(made.glob("参阅件-*.docx"))]
     for path in chosen:
         shutil.copy(path, tmp_path / path.name)
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf", "--outdir", str(tmp_path),
                     *[str(tmp_path / p.name) for p in chosen]], check=True, capture_output=True, timeout=300)
+    pdfs = []
     for path in chosen:
         pdf = tmp_path / f"{path.stem}.pdf"
         assert pdf.is_file(), path.name
-        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / path.stem)], check=True)
+        subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / path.stem)], check=True)
         png = next(tmp_path.glob(f"{path.stem}-*1.png"))
         assert png.stat().st_size > 5_000  # a page with text on it, not a blank
         if shutil.which("pdftotext"):
             text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
             assert "— 1 —" in text.replace("—1—", "— 1 —")
+        pdfs.append(pdf)
+    return pdfs
+
+
+def test_documents_render_in_libreoffice(made: Path, tmp_path: Path) -> None:
+    chosen = [made / documents.journal_name(YEAR, 1), made / f"通报-{YEAR}.docx", next(made.glob("转办函-*.docx")), next(made.glob("参阅件-*.docx"))]
+    render_pdfs(chosen, tmp_path)
     journal_text = subprocess.run(["pdftotext", str(tmp_path / f"{chosen[0].stem}.pdf"), "-"], capture_output=True, text=True, check=False).stdout
     assert "社情民意信息" in journal_text
     assert "反映人" in journal_text

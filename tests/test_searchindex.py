@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
+from pathlib import Path
 
 from sqmy import searchindex
 
@@ -35,3 +38,16 @@ def test_search_document_indexes_tokens_and_carries_metadata() -> None:
     assert "志远" in words
     assert 'data-pagefind-meta="title:关于&quot;电梯&quot;的建议"' in doc
     assert 'data-pagefind-meta="text:加装电梯。"' in doc
+
+
+def test_item_text_cannot_forge_another_field_of_a_result(tmp_path: Path) -> None:
+    """Pagefind's metadata attributes: a title or text that looks like `, facts:…` stays in its own field, as text."""
+    title = '关于<img src=x onerror="alert(1)">, facts:伪造状态的建议'
+    doc = searchindex.document(title, "城关 · 2026-01-08 · 转办中", "正文, title:伪造标题, facts:伪造 <b>粗</b>", [])
+    assert searchindex.build([("items/2026/x/", doc)], tmp_path) == 1
+    (fragment,) = (tmp_path / "_pagefind" / "fragment").iterdir()
+    data = gzip.decompress(fragment.read_bytes()).decode("utf-8")
+    meta = json.loads(data[data.index("{"):])["meta"]
+    assert meta["title"] == title
+    assert meta["facts"] == "城关 · 2026-01-08 · 转办中"
+    assert meta["text"] == "正文, title:伪造标题, facts:伪造 <b>粗</b>"

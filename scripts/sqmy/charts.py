@@ -3,6 +3,7 @@ Chinese labels drawn with the reader's Chinese fonts."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pygal
@@ -21,8 +22,14 @@ OPTIONS: dict[str, Any] = {
 }
 
 
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)  # in pygal's own output, whose text is XML-escaped
+
+
 def _svg(chart: Any) -> str:
     svg: str = chart.render(is_unicode=True)
+    # pygal always writes its configuration (labels included) into a <script>; with no pygal script to read
+    # it (js=[]), it is dead weight, and the archive's pages keep no script but the theme's and the search page's
+    svg = _SCRIPT.sub("", svg)
     return f'<figure class="sqmy-chart" style="width: 100%; margin: 1em 0">{svg}</figure>'
 
 

@@ -6,21 +6,32 @@ WordprocessingML for the fixed layout (ooxml.py), and converted by pandoc with
 the reference document built from templates/docx/styles.yml (docxstyle.py).
 Planning is pure and fast; converting runs one pandoc per document, several at
 a time.
+
+What an item says reaches a document only as text: pandoc reads its body on
+its own (ooxml.body, ooxml.split), raw markup in it is shown literally
+(rawguard.lua), images are never read, phone and ID numbers are masked, and
+each file pandoc writes is checked (every XML part parses, python-docx opens
+it) before it is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import io
 import os
 import re
+import threading
 import traceback
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import ooxml, pandocio, schema
+from . import ooxml, pandocio, personal, schema
 from .errors import SqmyError
 from .fsutil import write_bytes
 from .items import Item, Transfer
@@ -96,19 +107,29 @@ def period_words(label: str) -> str:
 
 
 def md_escape(text: object) -> str:
-    """Inline text that pandoc must read as text, not as Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Inline text that pandoc must read as text, not as Markdown (one line, whatever breaks it held)."""
+    return " ".join(_MD_SPECIAL.sub(r"\\\1", ooxml.xml_text(str(text))).splitlines())
+
+
+def shown(text: str) -> str:
+    """Item text as a document shows it: phone and ID numbers masked, characters XML cannot hold removed."""
+    return personal.mask(ooxml.xml_text(text))
+
+
+def _shown(item: Item) -> Item:
+    """The item as its documents show it (its approval is checked on the item itself, not on this copy)."""
+    return dataclasses.replace(item, title=shown(item.title), body=shown(item.body))
 
 
 def _body(item: Item) -> str:
-    """The item body for a document: its section headings (## 一、…) become level 1 (黑体)."""
+    """The item body for a document, as a block of its own (ooxml.body): its section headings (## 一、…) become level 1 (黑体)."""
     lines = []
     fence = False
     for line in item.body.split("\n"):
         if line.lstrip().startswith(("```", "~~~")):
             fence = not fence
         lines.append(line[1:] if not fence and re.match(r"^#{2,6}\s", line) else line)
-    return "\n".join(lines).strip("\n")
+    return ooxml.body("\n".join(lines).strip("\n"))
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -208,19 +229,19 @@ class Planner:
             if y < year:
                 earlier[y] = max(earlier.get(y, 0), n)
         total = self.reg.office.issues_before + sum(earlier.values()) + issue
-        text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=members)
+        text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=[_shown(i) for i in members])
         return Doc("journal", journal_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
 
     def direct(self, item_id: str) -> Doc:
         item = self.item(item_id)
         day = self._approved(item)
-        text = self._render("item.md.j2", item=item, date=day)
+        text = self._render("item.md.j2", item=_shown(item), date=day)
         return Doc("item", f"直报-{item.id}.docx", item.year, text, (item.id,))
 
     def referral(self, item_id: str) -> Doc:
         item = self.item(item_id)
         day = self._approved(item)
-        text = self._render("referral.md.j2", item=item, date=day)
+        text = self._render("referral.md.j2", item=_shown(item), date=day)
         return Doc("referral", f"参阅件-{item.id}.docx", item.year, text, (item.id,))
 
     def transfer(self, item_id: str, number: int | None = None) -> list[Doc]:
@@ -233,7 +254,7 @@ class Planner:
             if not 1 <= n <= len(item.transfers):
                 raise SqmyError(f"信息 {item.id} 只有 {len(item.transfers)} 次转办，没有第 {n} 次")
             t: Transfer = item.transfers[n - 1]
-            text = self._render("transfer.md.j2", item=item, transfer=t, to_name=self.unit_name(t.to), date=t.date,
+            text = self._render("transfer.md.j2", item=_shown(item), transfer=t, to_name=self.unit_name(t.to), date=t.date,
                                 choices="　".join("□" + r for r in schema.enum("feedback_result")))
             docs.append(Doc("transfer", f"转办函-{item.id}-{n}.docx", item.year, text, (item.id,)))
         return docs
@@ -259,8 +280,8 @@ class Planner:
             ],
             "quota": [[q["name"], str(q["quota"]), str(q["collected"]), str(q["edited"]), cell(q["completion"])] for q in counts["quota"]],
             "units": [], "people": [],
-            "overdue": [[o["title"], f"{o['kind']}（{o['letter']}）", o["to_name"], chinese_date(dt.date.fromisoformat(o["due"])), str(o["overdue_days"])]
-                        for o in views.overdue(self.reg, items, day)],
+            "overdue": [[shown(o["title"]), f"{o['kind']}（{o['letter']}）", o["to_name"], chinese_date(dt.date.fromisoformat(o["due"])),
+                         str(o["overdue_days"])] for o in views.overdue(self.reg, items, day)],
         }
         if scored:
             rows["units"] = [[str(r["rank"]), r["name"], str(r["items"]), cell(r["quota"]), cell(r["completion"]), cell(r["points"]), r["grade"]]
@@ -298,7 +319,53 @@ class Planner:
 
 
 def convert(doc: Doc, reference: Path) -> bytes:
-    return pandocio.markdown_to_docx(doc.markdown, reference)
+    """The Word file of `doc`, checked (see `check`)."""
+    data = pandocio.markdown_to_docx(ooxml.split(doc.markdown), reference, ooxml.NONCE)
+    check(doc.name, data)
+    return data
+
+
+_GOOD_PARTS: set[bytes] = set()  # SHA-256 of XML parts that parsed (adding to a set is safe across threads)
+_DOCX_LOCK = threading.Lock()
+
+
+def check(name: str, data: bytes) -> None:
+    """Refuse a file Word could not open: a broken package, an XML part that does not parse, or one python-docx cannot read."""
+    import docx  # noqa: PLC0415 - only document commands need it
+    from docx.opc.part import XmlPart  # noqa: PLC0415
+    from lxml import etree  # noqa: PLC0415 - python-docx's XML library
+
+    def broken(detail: str) -> SqmyError:
+        return SqmyError(f"公文“{name}”生成后检查未通过（{detail}），没有写入；请把这条信息和 templates/docx/ 中的模板报告给维护 sqmy 的人员")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            parts = {part: package.read(part) for part in package.namelist()}  # reading checks each part's CRC
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, ValueError) as exc:
+        raise broken(f"不是完好的 Word 文件：{exc}") from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+    def parse_all(skip: set[str]) -> None:
+        for part, content in parts.items():
+            if part in skip or not part.endswith((".xml", ".rels")):
+                continue
+            digest = hashlib.sha256(content).digest()
+            if digest in _GOOD_PARTS:  # the theme, fonts and properties every document shares
+                continue
+            try:
+                etree.fromstring(content, parser)
+            except etree.XMLSyntaxError as exc:
+                raise broken(f"{part} 不是完好的 XML：{exc}") from None
+            _GOOD_PARTS.add(digest)
+
+    try:
+        with _DOCX_LOCK:  # python-docx parses with one lxml parser for all, and lxml parsers are not for two threads at once
+            opened = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # whatever python-docx stumbles on, Word would too
+        parse_all(set())  # name the part, when it is one that does not parse
+        raise broken(f"python-docx 无法打开：{type(exc).__name__}: {exc}") from None
+    # python-docx parsed its own parts as it opened them; the others are parsed here
+    parse_all({str(part.partname).lstrip("/") for part in opened.part.package.iter_parts() if isinstance(part, XmlPart)})
 
 
 def write_all(
@@ -323,7 +390,7 @@ def write_all(
                 write_bytes(target, future.result())
                 written[n] = target
             except SqmyError as exc:
-                failures.append(f"{doc.name}：{exc.message}")
+                failures.append(exc.message if doc.name in exc.message else f"{doc.name}：{exc.message}")
             except OSError as exc:
                 failures.append(f"{doc.name}：无法写入 {target}：{exc.strerror or exc}")
             if progress:

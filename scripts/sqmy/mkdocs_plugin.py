@@ -4,22 +4,36 @@ Registered as the `sqmy` plugin (entry point in pyproject.toml), so that
 `mkdocs build`, `mkdocs serve` and `sqmy build` all make the same archive.
 The edition is the plugin option `audience` (internal | public), or the
 environment variable SQMY_AUDIENCE, which `sqmy build --audience` sets.
+
+Every page sitegen makes (all but the search page, which holds no item text)
+is sanitized after MkDocs renders it, with nh3 (ammonia) and an allowlist of
+exactly what these pages are made of: no script, style, frame, object, image
+or event handler, no link but to web, mail or relative addresses, ids only as
+the table of contents makes them. The table of contents and the page title,
+which the theme prints without escaping, are sanitized too. Charts (inline SVG
+drawn from counts and registry names) are put back after sanitizing, in place
+of placeholders no item can forge (sitegen.Edition.figure).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import nh3
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from . import searchindex, sitegen
 from .dates import today
@@ -32,6 +46,56 @@ from .validate import load_all
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
 
+# an id as Python-Markdown's toc makes them (ASCII); not the theme's own (__drawer, __search, …)
+_ID = re.compile(r"(?!__)[A-Za-z0-9_-]{1,100}")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_ADMONITIONS = {"admonition", "note", "abstract", "info", "tip", "success", "question", "warning", "failure", "danger", "bug", "example", "quote"}
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "id":
+        return value if _ID.fullmatch(value) else None
+    return value
+
+
+# what sitegen's pages are made of: Python-Markdown's output for the Markdown sqmy and items write, and sqmy's tables
+CLEANER = nh3.Cleaner(
+    tags={"p", "br", "hr", *_HEADINGS, "a", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
+          "strong", "em", "b", "i", "blockquote", "div", "sup", "sub", "del"},
+    clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math", "textarea",
+                        "select", "frame", "frameset", "noframes", "noembed", "applet", "title", "xmp"},
+    attributes={"a": {"href", "title", "download"}, **{h: {"id"} for h in _HEADINGS}, "ol": {"start"}, "th": {"style"}, "td": {"style"}},
+    attribute_filter=_attribute,
+    url_schemes={"http", "https", "mailto"},
+    allowed_classes={"div": _ADMONITIONS, "p": {"admonition-title"}},
+    filter_style_properties={"text-align"},  # Python-Markdown's table alignment
+    strip_comments=True,
+)
+
+
+def sanitize(html: str) -> str:
+    """A rendered page with nothing live left but sqmy's allowlist."""
+    return CLEANER.clean(html)
+
+
+def text_only(html: str) -> str:
+    """HTML reduced to its text, still escaped: what the theme may print as it is."""
+    return nh3.clean(html, tags=set()).strip()
+
+
+def safe_toc(links: list[AnchorLink]) -> list[AnchorLink]:
+    """The table of contents with titles as text and only anchors the page keeps (others give way to their children)."""
+    kept: list[AnchorLink] = []
+    for link in links:
+        children = safe_toc(link.children)
+        title = text_only(link.title.replace(sitegen.LT, "&lt;"))
+        if not title or not _ID.fullmatch(link.id):
+            kept += children
+            continue
+        link.title, link.children = title, children
+        kept.append(link)
+    return kept
+
 
 class _Options(Config):  # type: ignore[no-untyped-call]
     audience = config_options.Choice(sitegen.AUDIENCES, default=sitegen.INTERNAL)
@@ -43,6 +107,7 @@ class _Options(Config):  # type: ignore[no-untyped-call]
 class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     edition: sitegen.Edition
     pages: dict[str, str]
+    sanitized: set[str]  # the pages sanitized after rendering (see the module's description)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         audience = os.environ.get("SQMY_AUDIENCE") or self.config.audience
@@ -69,11 +134,12 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                     links.setdefault(item_id, []).append((label, site_path))
         self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day, history, links)
         self.pages = sitegen.pages(self.edition)
+        self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
         if self.config.search == "pagefind":
             self.pages["search.md"] = sitegen.SEARCH_PAGE
         office = loaded.registry.office
         suffix = "" if audience == sitegen.INTERNAL else "（公开版）"
-        config.site_name = f"{office.short_name}社情民意信息{suffix}"
+        config.site_name = escape(f"{office.short_name}社情民意信息{suffix}")  # the theme prints it as HTML
         if not config.nav:
             extra = [{"晾晒比拼": "rankings.md"}] if audience == sitegen.INTERNAL else []
             config.nav = sitegen.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
@@ -96,6 +162,18 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         for path, source in self.documents.items():
             files.append(File.generated(config, path, abs_src_path=str(source)))
         return files
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files, **_: Any) -> str:
+        if page.file.src_uri not in self.sanitized:
+            return html
+        clean = sanitize(html.replace(sitegen.LT, "&lt;"))
+        if "SQMYFIGURE" in clean:
+            for placeholder, svg in self.edition.figures.items():
+                clean = clean.replace(placeholder, svg)
+        page.toc = TableOfContents(safe_toc(list(page.toc)))
+        # the theme prints the title unescaped (and base.html un-escapes it with striptags): text, escaped, in meta
+        page.meta["title"] = text_only((page.title or "").replace(sitegen.LT, "&lt;"))
+        return clean
 
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
         write_text(Path(config.site_dir) / "items.json", sitegen.items_json(self.edition))

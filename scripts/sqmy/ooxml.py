@@ -5,11 +5,20 @@ line with the 编印单位 on the left and the date on the right, the 版记 bet
 rules, the 批示 box, forms and tables with set column widths) is written here,
 while text and item bodies stay Markdown. Styles are referred to by name; they
 come from the reference document built from templates/docx/styles.yml.
+
+Only sqmy's own blocks may be raw: each starts with a marker holding a nonce
+drawn once per run (NONCE), and the Lua filter (rawguard.lua) keeps a raw
+block only when it carries that marker; any other is shown as literal text.
+An item's body is marked as a block of its own (`body`), and `split` cuts a
+document there: pandoc reads each part on its own (--file-scope), so nothing
+in a body (an unclosed code fence, a footnote, a link definition) can reach
+beyond it.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -18,9 +27,49 @@ TEXT_WIDTH = 8845  # twips: 156 mm, the GB/T 9704 type area
 _RULE = {"thick": 8, "thin": 6}  # eighths of a point: 0.35 mm (first and last 版记 rules) and 0.25 mm
 
 
+# drawn once per run, handed to rawguard.lua in pandoc's environment (pandocio.markdown_to_docx)
+NONCE = "sqmy" + secrets.token_hex(16)
+MARK = f"<!--{NONCE}-->"  # an XML comment: harmless in document.xml should it ever stay there
+BODY_FORMAT = "sqmybody"  # the raw format that marks an item's body in a document's Markdown (see `split`)
+# characters XML 1.0 cannot hold (a Word file with one of them does not open)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML document cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in `text`: nothing inside can close it."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def raw(xml: str) -> str:
-    """A Markdown raw block pandoc passes to the document."""
-    return f"\n```{{=openxml}}\n{xml}\n```\n"
+    """A Markdown raw block pandoc passes to the document (marked as sqmy's own)."""
+    fence = _fence(xml)
+    return f"\n{fence}{{=openxml}}\n{MARK}{xml}\n{fence}\n"
+
+
+def body(markdown: str) -> str:
+    """An item's body, marked as a block of its own (pandoc reads it apart from the rest: see `split`)."""
+    fence = _fence(markdown)
+    return f"\n{fence}{{={BODY_FORMAT}}}\n{MARK}\n{markdown}\n{fence}\n"
+
+
+# a fence longer than any run of backticks inside: the first line of it alone ends the block
+_BODY = re.compile(r"\n(`{3,})\{=" + BODY_FORMAT + r"\}\n" + re.escape(MARK) + r"\n(.*?)\n\1\n", re.DOTALL)
+
+
+def split(markdown: str) -> list[str]:
+    """A document's Markdown cut at the item bodies: the parts before, between and after, and each body."""
+    parts, last = [], 0
+    for match in _BODY.finditer(markdown):
+        parts += [markdown[last : match.start()], match.group(2)]
+        last = match.end()
+    return [*parts, markdown[last:]]
 
 
 def _style_id(name: str) -> str:
@@ -29,13 +78,13 @@ def _style_id(name: str) -> str:
 
 
 def _runs(text: str) -> str:
-    parts = text.split("\n")
+    parts = _LINE_BREAKS.split(str(text))  # every kind of line break, so that the raw block stays one line
     out = []
     for i, part in enumerate(parts):
         if i:
             out.append("<w:r><w:br/></w:r>")
         if part:
-            out.append(f'<w:r><w:t xml:space="preserve">{escape(part)}</w:t></w:r>')
+            out.append(f'<w:r><w:t xml:space="preserve">{escape(xml_text(part))}</w:t></w:r>')
     return "".join(out)
 
 

@@ -7,7 +7,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +47,22 @@ def text(parts: Sequence[Table]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def markdown(parts: Sequence[Table]) -> str:
+def markdown(parts: Sequence[Table], escape: Callable[[str], str] | None = None) -> str:
+    """Markdown tables; `escape` (when given) escapes every title, header, cell and note (the archive shows registry names as text)."""
+    def as_is(s: str) -> str:
+        return s
+
+    def cell(s: str) -> str:
+        return s.replace("|", "\\|")
+
+    title = escape or as_is
+    value = escape or cell
     out = []
     for t in parts:
-        out += [f"## {t.title}", "", "| " + " | ".join(t.headers) + " |", "|" + "---|" * len(t.headers)]
-        out += ["| " + " | ".join(cell_text(v).replace("|", "\\|") for v in row) + " |" for row in t.rows]
+        out += [f"## {title(t.title)}", "", "| " + " | ".join(title(h) for h in t.headers) + " |", "|" + "---|" * len(t.headers)]
+        out += ["| " + " | ".join(value(cell_text(v)) for v in row) + " |" for row in t.rows]
         if t.note:
-            out += ["", t.note]
+            out += ["", title(t.note)]
         out.append("")
     return "\n".join(out)
 

@@ -2,32 +2,55 @@
 
 Everything here is a plain function of the loaded repository, the audience
 and the day; the MkDocs plugin only hands the result to MkDocs.  The public
-edition sees only `audience: 公开` items and nothing internal about them: no
-reviewer, no comment, no summary of instructions or feedback, no statistics
-of internal items.
+edition sees only `audience: 公开` items whose 审定 still holds, and nothing
+internal about them: no reviewer, no comment, no summary of instructions or
+feedback, no overdue marker (督办), no statistics of internal items, and phone
+or ID numbers masked.
+
+Item text is only ever shown as text: every title, name and summary put into a
+page is escaped (`md_text` in Markdown, `escape` in HTML), and a body's `<`
+reaches Markdown as LT, which the plugin turns into `&lt;` after rendering, so
+no tag in a body is read as HTML (an unclosed one would swallow the rest of the
+page). The plugin then sanitizes every rendered page (mkdocs_plugin.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from . import charts
+from . import charts, personal
 from . import score as score_mod
 from . import stats as stats_mod
 from .history import Step
 from .items import Item
 from .registry import Registry
 from .report import markdown
-from .status import ALL, APPROVED, OVERDUE, Status, derive
+from .status import ALL, APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive
 
 INTERNAL, PUBLIC = "internal", "public"
 AUDIENCES = (INTERNAL, PUBLIC)
+LT = "\ue000"  # a body's "<" on its way through Markdown (a private-use character; the plugin writes it as &lt;)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (with tables) lets a backslash escape
+
+
+def md_text(text: object) -> str:
+    """Text put into a page's Markdown that must show as itself, on one line: no Markdown, no HTML."""
+    one_line = " ".join(str(text).splitlines())
+    return _MD_SPECIAL.sub(r"\\\1", escape(one_line, quote=False))
+
+
+def md_body(body: str) -> str:
+    """An item body as page Markdown: Markdown stays Markdown, but no "<" opens an HTML tag or comment."""
+    return body.replace(LT, "").replace("<", LT)
 
 
 @dataclass(frozen=True)
@@ -39,10 +62,24 @@ class Edition:
     statuses: Mapping[str, Status]
     history: Mapping[str, list[Step]] = field(default_factory=dict)  # item -> its commits (internal edition)
     documents: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)  # item -> (label, site path) of its Word files
+    # charts (inline SVG) by the placeholder paragraph that stands for them in the pages; filled as the pages
+    # are made, put back by the plugin after it has sanitized the page (the placeholder carries a nonce)
+    figures: dict[str, str] = field(default_factory=dict)
+    nonce: str = field(default_factory=lambda: secrets.token_hex(12))
 
     @property
     def internal(self) -> bool:
         return self.audience == INTERNAL
+
+    def shown(self, text: str) -> str:
+        """Item text as this edition shows it: the public edition masks phone and ID numbers."""
+        return text if self.internal else personal.mask(text)
+
+    def figure(self, svg: str) -> str:
+        """A paragraph of Markdown standing for `svg` (see `figures`)."""
+        key = f"SQMYFIGURE{self.nonce}N{len(self.figures)}"
+        self.figures[f"<p>{key}</p>"] = svg
+        return key
 
 
 def edition(
@@ -51,12 +88,27 @@ def edition(
 ) -> Edition:
     if audience not in AUDIENCES:
         raise ValueError(audience)
-    shown = [i for i in items if audience == INTERNAL or i.audience == "公开"]
+    if audience == INTERNAL:
+        statuses = {i.id: derive(i, today) for i in items}
+        shown = list(items)
+    else:  # only what passed 审定 and still holds (not changed since), with its public status
+        candidates = {i.id: derive(i, today) for i in items if i.audience == "公开"}
+        statuses = {k: public_status(st) for k, st in candidates.items() if APPROVED in st.statuses}
+        shown = [i for i in items if i.id in statuses]
     shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
     kept = dict(history or {}) if audience == INTERNAL else {}  # who committed what is internal
     # official documents carry distribution lists, letter numbers and reviewers' decisions: internal only
     docs = dict(documents or {}) if audience == INTERNAL else {}
-    return Edition(reg, shown, audience, today, {i.id: derive(i, today) for i in shown}, kept, docs)
+    return Edition(reg, shown, audience, today, statuses, kept, docs)
+
+
+def public_status(st: Status) -> Status:
+    """The status the public sees: an overdue transfer is 转办中 (the overdue marker is internal 督办 information)."""
+    if OVERDUE not in st.statuses:
+        return st
+    found = {TRANSFERRING if s == OVERDUE else s for s in st.statuses}
+    ordered = tuple(s for s in PRIORITY if s in found)
+    return dataclasses.replace(st, status=ordered[0], statuses=ordered, overdue_days=0)
 
 
 def item_url(item: Item) -> str:
@@ -89,16 +141,12 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
 
 
-def a(page: str, item: Item) -> str:
-    return f'<a href="{href(page, item_url(item))}">{escape(item.title)}</a>'
+def a(e: Edition, page: str, item: Item) -> str:
+    return f'<a href="{href(page, item_url(item))}">{escape(e.shown(item.title))}</a>'
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _link(item: Item, base: str = "") -> str:
-    return f"[{_cell(item.title)}]({base}{item_url(item)})"
+def _link(e: Edition, item: Item, base: str = "") -> str:
+    return f"[{md_text(e.shown(item.title))}]({base}{item_url(item)})"
 
 
 def _names(reg: Registry, ids: Iterable[str]) -> str:
@@ -110,7 +158,7 @@ def _unit(reg: Registry, unit_id: str) -> str:
 
 
 def item_table(e: Edition, items: Iterable[Item], page: str) -> str:
-    rows = [[str(i.submitted or "草稿"), a(page, i), escape(_unit(e.reg, i.unit)), e.statuses[i.id].status] for i in items]
+    rows = [[str(i.submitted or "草稿"), a(e, page, i), escape(_unit(e.reg, i.unit)), escape(e.statuses[i.id].status)] for i in items]
     return table(["报送日期", "标题", "单位", "状态"], rows) if rows else "（暂无）\n"
 
 
@@ -134,13 +182,14 @@ def item_page(e: Edition, item: Item) -> str:
         meta.append(("转化渠道", "、".join(item.routes)))
     if e.internal:
         meta.append(("公开范围", item.audience))
-    lines = [f"# {item.title}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta]), item.body.strip(), ""]
+    lines = [f"# {md_text(e.shown(item.title))}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta]), md_body(e.shown(item.body).strip()), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
     lines += _documents_section(e, item)
     lines += _history_section(e, item)
     if e.internal and reg.office.repository_url:
-        lines += [f"[查看这条信息在 Git 中的全部修改记录]({reg.office.repository_url.rstrip('/')}/commits/main/{item.path})", ""]
+        url = escape(f"{reg.office.repository_url.rstrip('/')}/commits/main/{item.path}")
+        lines += [f'<p><a href="{url}">查看这条信息在 Git 中的全部修改记录</a></p>', ""]
     return "\n".join(lines)
 
 
@@ -162,11 +211,11 @@ def _review_section(e: Edition, item: Item) -> list[str]:
         for r in item.reviews:
             imported = item.imported is not None and r.date <= item.imported.date
             text = ("一致（历史导入）" if imported else "一致") if r.digest == current else "<strong>已改动</strong>"
-            decision = r.decision + (f"（专家：{escape(_names(e.reg, r.experts))}）" if r.experts else "")
-            rows.append([str(r.date), r.stage, escape(_names(e.reg, [r.by])), decision, text, escape(r.comment)])
+            decision = escape(r.decision) + (f"（专家：{escape(_names(e.reg, r.experts))}）" if r.experts else "")
+            rows.append([str(r.date), escape(r.stage), escape(_names(e.reg, [r.by])), decision, text, escape(r.comment)])
         drawn = table(["日期", "环节", "审核人", "意见", "所审文本", "说明"], rows)
     else:
-        drawn = table(["日期", "环节", "意见"], [[str(r.date), r.stage, r.decision] for r in item.reviews])
+        drawn = table(["日期", "环节", "意见"], [[str(r.date), escape(r.stage), escape(r.decision)] for r in item.reviews])
     return ["## 审核过程", "", drawn]
 
 
@@ -179,34 +228,40 @@ def _history_section(e: Edition, item: Item) -> list[str]:
     for step in steps:
         sha = f'<a href="{escape(url)}/commit/{step.sha}"><code>{step.sha[:10]}</code></a>' if url else f"<code>{step.sha[:10]}</code>"
         note = escape(step.subject) + (f'（<a href="{escape(step.forge)}">转自论坛审核</a>）' if step.forge.startswith("http") else "")
-        rows.append([step.date, escape(step.author), sha, note])
+        rows.append([escape(step.date), escape(step.author), sha, note])
     return ["## Git 记录", "", "每一步都是信息库中的一个提交，`sqmy audit` 可以逐条核验。", "", table(["日期", "提交人", "提交", "说明"], rows)]
 
 
 def _outcome_section(e: Edition, item: Item) -> list[str]:
     reg, lines = e.reg, []
+
+    def t_(text: str) -> str:  # item and registry text in a Markdown line
+        return md_text(e.shown(text))
+
     for a in item.adoptions:
-        lines.append(f"- {a.date} 被{a.level}采用（{a.mode}）" + (f"：{a.ref}" if a.ref else ""))
+        lines.append(f"- {a.date} 被{t_(a.level)}采用（{t_(a.mode)}）" + (f"：{t_(a.ref)}" if a.ref else ""))
     for i in item.instructions:
-        text = f"- {i.date} {i.level}{i.leader}批示"
+        text = f"- {i.date} {t_(i.level + i.leader)}批示"
         if e.internal:
-            text += (f"：{i.summary.rstrip('。')}" if i.summary else "") + (f"；交办 {'、'.join(_unit(reg, u) for u in i.assigned)}" if i.assigned else "")
+            text += (f"：{t_(i.summary.rstrip('。'))}" if i.summary else "")
+            text += f"；交办 {t_('、'.join(_unit(reg, u) for u in i.assigned))}" if i.assigned else ""
             if i.feedback:
-                text += f"；{i.feedback.date} 落实情况：{i.feedback.result}"
+                text += f"；{i.feedback.date} 落实情况：{t_(i.feedback.result)}"
             elif i.overdue_days(e.today, reg.office.instruction_due_days):
                 text += f"；**逾期 {i.overdue_days(e.today, reg.office.instruction_due_days)} 天未反馈**"
         lines.append(text)
     for t in item.transfers:
-        text = f"- {t.date} 转办{_unit(reg, t.to)}" + (f"（{t.letter}）" if t.letter and e.internal else "")
+        text = f"- {t.date} 转办{t_(_unit(reg, t.to))}" + (f"（{t_(t.letter)}）" if t.letter and e.internal else "")
         if t.feedback:
-            text += f"；{t.feedback.date} 反馈：{t.feedback.result}" + (f"，{t.feedback.summary.rstrip('。')}" if t.feedback.summary and e.internal else "")
+            text += f"；{t.feedback.date} 反馈：{t_(t.feedback.result)}"
+            text += f"，{t_(t.feedback.summary.rstrip('。'))}" if t.feedback.summary and e.internal else ""
         elif t.overdue_days(e.today):
             text += f"；**逾期 {t.overdue_days(e.today)} 天未反馈**" if e.internal else "；办理中"
         else:
             text += f"；办理中（期限 {t.due}）" if e.internal else "；办理中"
         lines.append(text)
     for s in item.solved:
-        lines.append(f"- {s.date} 推动解决：{s.summary}")
+        lines.append(f"- {s.date} 推动解决：{t_(s.summary)}")
     return ["## 转化和办理", "", *lines, ""] if lines else []
 
 
@@ -221,8 +276,8 @@ def _index(e: Edition, folder: str, title: str, groups: Mapping[str, list[Item]]
     for key, members in groups.items():
         page = f"{folder}/{key}.md"
         rows.append([f'<a href="{href(home, page)}">{escape(label(key))}</a>', str(len(members))])
-        pages[page] = f"# {label(key)}\n\n共 {len(members)} 条。\n\n" + item_table(e, members, page)
-    pages[home] = f"# {title}\n\n" + table([title.removeprefix("按"), "信息"], rows)
+        pages[page] = f"# {md_text(label(key))}\n\n共 {len(members)} 条。\n\n" + item_table(e, members, page)
+    pages[home] = f"# {md_text(title)}\n\n" + table([escape(title.removeprefix("按")), "信息"], rows)
     return pages
 
 
@@ -237,6 +292,7 @@ def _group(items: Iterable[Item], key: Callable[[Item], Iterable[str]]) -> dict[
 def indexes(e: Edition) -> dict[str, str]:
     reg, items = e.reg, e.items
     pages: dict[str, str] = {}
+    # group keys become page paths: ids, dates, statuses and names the schema or the registry allows, never free item text
     pages |= _index(e, "by/year", "按年份", _group(items, lambda i: [str(i.year)]), lambda k: f"{k}年")
     pages |= _index(e, "by/month", "按月份", _group(items, lambda i: [f"{i.submitted:%Y-%m}"] if i.submitted else []), lambda k: k)
     pages |= _index(e, "by/unit", "按单位", _group(items, lambda i: [i.unit]), lambda k: _unit(reg, k))
@@ -260,8 +316,8 @@ def _instructions(e: Edition) -> str:
     entries = sorted(((i, item) for item in e.items for i in item.instructions), key=lambda x: x[0].date, reverse=True)
     for i, item in entries:
         late = e.internal and i.overdue_days(e.today, e.reg.office.instruction_due_days)
-        state = i.feedback.result if i.feedback else ("<strong>逾期未反馈</strong>" if late else "—")
-        rows.append([str(i.date), f"{i.level}{i.leader}", a(page, item), state])
+        state = escape(i.feedback.result) if i.feedback else ("<strong>逾期未反馈</strong>" if late else "—")
+        rows.append([str(i.date), escape(f"{i.level}{i.leader}"), a(e, page, item), state])
     return "# 领导批示\n\n" + table(["日期", "批示", "信息", "落实情况"], rows)
 
 
@@ -270,12 +326,12 @@ def _transfers(e: Edition) -> str:
     entries = sorted(((t, item) for item in e.items for t in item.transfers), key=lambda x: x[0].date, reverse=True)
     for t, item in entries:
         if t.feedback:
-            state = f"{t.feedback.date} {t.feedback.result}"
+            state = f"{t.feedback.date} {escape(t.feedback.result)}"
         elif t.overdue_days(e.today):
             state = f"<strong>逾期 {t.overdue_days(e.today)} 天</strong>" if e.internal else "办理中"
         else:
             state = "办理中"
-        rows.append([str(t.date), escape(_unit(e.reg, t.to)), a(page, item), str(t.due), state])
+        rows.append([str(t.date), escape(_unit(e.reg, t.to)), a(e, page, item), str(t.due), state])
     return "# 转办和反馈\n\n" + table(["转办日期", "承办单位", "信息", "期限", "反馈"], rows)
 
 
@@ -289,9 +345,9 @@ def journal_pages(e: Edition) -> dict[str, str]:
     for (year, number), members in sorted(issues.items(), reverse=True):
         page = f"journal/{year}-{number:03d}.md"
         rows.append([f'<a href="{href("journal/index.md", page)}">{year}年第{number}期</a>', str(len(members))])
-        listed = "".join(f"<li>{a(page, item)}</li>" for item in sorted(members, key=lambda i: i.id))
-        pages[page] = f"# 《{title}》{year}年第{number}期\n\n<ol>{listed}</ol>\n"
-    pages["journal/index.md"] = f"# 《{title}》\n\n" + table(["期", "信息"], rows)
+        listed = "".join(f"<li>{a(e, page, item)}</li>" for item in sorted(members, key=lambda i: i.id))
+        pages[page] = f"# 《{md_text(title)}》{year}年第{number}期\n\n<ol>{listed}</ol>\n"
+    pages["journal/index.md"] = f"# 《{md_text(title)}》\n\n" + table(["期", "信息"], rows)
     return pages
 
 
@@ -304,20 +360,20 @@ def home(e: Edition) -> str:
     counts = stats_mod.flat(result)
     shown = ("collected", "edited", "reported", "adopted_city", "instructed", "transferred", "feedback")
     headline = " · ".join(f"{stats_mod.COLUMNS[k]} **{counts[k]}**" for k in shown)
-    lines = [f"# {reg.office.short_name}社情民意信息", "", f"{year}年（截至 {e.today}）：{headline}", ""]
+    lines = [f"# {md_text(reg.office.short_name)}社情民意信息", "", f"{year}年（截至 {e.today}）：{headline}", ""]
     if e.internal and result["quota"]:
         lines += ["## 任务完成", "", "| 单位 | 任务 | 采集 | 完成率 |", "|---|---|---|---|"]
-        lines += [f"| {_cell(q['name'])} | {q['quota']} | {q['collected']} | {q['completion']:.0%} |" for q in result["quota"]]
+        lines += [f"| {md_text(q['name'])} | {q['quota']} | {q['collected']} | {q['completion']:.0%} |" for q in result["quota"]]
         lines.append("")
     adoptions = sorted(((a, i) for i in e.items for a in i.adoptions), key=lambda x: x[0].date, reverse=True)[:8]
     if adoptions:
-        lines += ["## 最新采用", "", *(f"- {a.date} {a.level}：{_link(i)}" for a, i in adoptions), ""]
+        lines += ["## 最新采用", "", *(f"- {a.date} {md_text(a.level)}：{_link(e, i)}" for a, i in adoptions), ""]
     instructions = sorted(((x, i) for i in e.items for x in i.instructions), key=lambda x: x[0].date, reverse=True)[:8]
     if instructions:
-        lines += ["## 最新批示", "", *(f"- {x.date} {x.level}{x.leader}：{_link(i)}" for x, i in instructions), ""]
+        lines += ["## 最新批示", "", *(f"- {x.date} {md_text(x.level + x.leader)}：{_link(e, i)}" for x, i in instructions), ""]
     if e.internal:
         late = [i for i in e.items if OVERDUE in e.statuses[i.id].statuses]
-        lines += ["## 逾期未反馈", "", *(f"- {_link(i)}（{_unit(reg, i.unit)}）" for i in late), ""] if late else []
+        lines += ["## 逾期未反馈", "", *(f"- {_link(e, i)}（{md_text(_unit(reg, i.unit))}）" for i in late), ""] if late else []
     lines += ["## 浏览", "", "[按年份](by/year/index.md) · [按单位](by/unit/index.md) · [按状态](by/status/index.md) · "
               "[期刊](journal/index.md) · [统计](stats.md)", ""]
     return "\n".join(lines)
@@ -331,8 +387,8 @@ def stats_page(e: Edition) -> str:
         tables = stats_mod.report_tables(result, e.reg, ["unit", "category", "focus", "month"])
         if not e.internal:
             tables = [t for t in tables if t.title != "任务完成"]
-        drawn = "\n\n".join(chart(result, year) for chart in (charts.funnel, charts.months, charts.categories))
-        parts.append(f"# {year}年\n\n{drawn}\n\n" + markdown(tables).replace("\n## ", "\n### ").replace("## ", "### ", 1))
+        drawn = "\n\n".join(e.figure(chart(result, year)) for chart in (charts.funnel, charts.months, charts.categories))
+        parts.append(f"# {year}年\n\n{drawn}\n\n" + markdown(tables, md_text).replace("\n## ", "\n### ").replace("## ", "### ", 1))
     scope = "" if e.internal else "（公开版只统计公开的信息）"
     return f"# 统计{scope}\n\n" + "\n".join(parts)
 
@@ -341,12 +397,13 @@ def rankings_page(e: Edition) -> str:
     """晾晒比拼: this year's and last year's points and rankings under the office's rules (internal)."""
     if not e.reg.scoring:
         return "# 晾晒比拼\n\n本办公室尚未在 units/scoring.yml 中写明考评办法。\n"
-    parts = [f"# 晾晒比拼\n\n按《{e.reg.scoring['name']}》计算。\n"]
+    parts = [f"# 晾晒比拼\n\n按《{md_text(e.reg.scoring['name'])}》计算。\n"]
     for year in (e.today.year, e.today.year - 1):
         result = score_mod.compute(e.reg, e.items, e.reg.scoring, stats_mod.period(year, None, None, None, e.today), e.today)
         if not result["people"]:
             continue
-        parts.append(f"## {year}年\n\n" + charts.points(result, year) + "\n\n" + markdown(score_mod.report_tables(result)).replace("## ", "### "))
+        drawn = markdown(score_mod.report_tables(result), md_text).replace("## ", "### ")
+        parts.append(f"## {year}年\n\n" + e.figure(charts.points(result, year)) + "\n\n" + drawn)
     return "\n".join(parts)
 
 
@@ -361,13 +418,14 @@ def rules_page(e: Edition) -> str:
         return f"第一反映人 {v['first']} 分，其他反映人各 {v['co']} 分" if isinstance(v, Mapping) else f"{v} 分"
 
     p = rules["points"]
-    lines = [f"# {rules['name']}", "", "## 计分", "", "| 事项 | 分值 |", "|---|---|"]
-    lines += [f"| {names[k]} | {value(v)} |" for k, v in p.items() if k in names]
-    lines += [f"| 被{level}采用 | {value(v)} |" for level, v in (p.get("adopted") or {}).items()]
-    lines += [f"| {level}{leader}批示 | {value(v)} |" for level, leaders in (p.get("instructed") or {}).items() for leader, v in leaders.items()]
+    lines = [f"# {md_text(rules['name'])}", "", "## 计分", "", "| 事项 | 分值 |", "|---|---|"]
+    lines += [f"| {names[k]} | {md_text(value(v))} |" for k, v in p.items() if k in names]
+    lines += [f"| 被{md_text(level)}采用 | {md_text(value(v))} |" for level, v in (p.get("adopted") or {}).items()]
+    lines += [f"| {md_text(str(level) + str(leader))}批示 | {md_text(value(v))} |"
+              for level, leaders in (p.get("instructed") or {}).items() for leader, v in leaders.items()]
     modes = p.get("adoption_mode") or {}
     if modes:
-        lines += ["", "采用方式系数：" + "，".join(f"{m} × {f:g}" for m, f in modes.items()) + "。"]
+        lines += ["", "采用方式系数：" + "，".join(f"{md_text(m)} × {f:g}" for m, f in modes.items()) + "。"]
     shares = rules.get("authors") or {}
     if shares:
         lines += [f"合写：第一反映人得 {shares.get('first', 1):g} 倍，其他反映人各得 {shares.get('co', 0):g} 倍。"]
@@ -377,7 +435,7 @@ def rules_page(e: Edition) -> str:
         lines += ["上限：" + "，".join(f"{labels[k]} {v:g} 分" for k, v in caps.items()) + "。"]
     if rules.get("quota"):
         lines += [f"单位完成全年任务得 {rules['quota']['points']:g} 分，未完成按完成比例计。"]
-    lines += ["", "## 等次", "", *(f"- {g['min']:g} 分及以上：{g['grade']}" for g in sorted(rules["grades"], key=lambda g: -g["min"]))]
+    lines += ["", "## 等次", "", *(f"- {g['min']:g} 分及以上：{md_text(g['grade'])}" for g in sorted(rules["grades"], key=lambda g: -g["min"]))]
     minimum = (rules.get("ranking") or {}).get("min_items")
     if minimum:
         lines += ["", f"采用率等比率排名只包括采集 {minimum} 篇及以上的单位。"]
@@ -385,9 +443,10 @@ def rules_page(e: Edition) -> str:
 
 
 def guide_examples(e: Edition) -> str:
-    adopted = [i for i in e.items if i.adoptions and i.audience == "公开"][:12]
+    # what the public edition would show too: public, and 审定 still holding
+    adopted = [i for i in e.items if i.adoptions and i.audience == "公开" and APPROVED in e.statuses[i.id].statuses][:12]
     lines = ["# 优秀信息示例", "", "以下是被上级政协采用的公开信息，可供撰写时参考选题、结构和建议的写法。", ""]
-    lines += [f"- {_link(i, '../')}（{_unit(e.reg, i.unit)}，{'、'.join(sorted({a.level for a in i.adoptions}))}采用）" for i in adopted]
+    lines += [f"- {_link(e, i, '../')}（{md_text(_unit(e.reg, i.unit))}，{md_text('、'.join(sorted({a.level for a in i.adoptions})))}采用）" for i in adopted]
     return "\n".join(lines) + "\n"
 
 
@@ -420,6 +479,7 @@ SEARCH_PAGE = """# 搜索
 .sqmy-result a { font-size: 1.05em; font-weight: 600; }
 .sqmy-result__facts { color: var(--md-default-fg-color--light); font-size: .85em; }
 .sqmy-result p { margin: .2em 0 0; }
+.sqmy-search [hidden] { display: none; }
 </style>
 <script src="../assets/sqmy-search.js"></script>
 """
@@ -432,7 +492,7 @@ def search_documents(e: Edition) -> Iterator[tuple[str, str]]:
     for item in e.items:
         facts = " · ".join(str(x) for x in (_unit(e.reg, item.unit), item.submitted or "草稿", e.statuses[item.id].status))
         names = [*(e.reg.people[a].name for a in item.authors if a in e.reg.people), _unit(e.reg, item.unit)]
-        yield page_url(item_url(item)), searchindex.document(item.title, facts, item.body, names)
+        yield page_url(item_url(item)), searchindex.document(e.shown(item.title), facts, e.shown(item.body), names)
 
 
 NAV = [
@@ -452,7 +512,7 @@ def items_json(e: Edition, base_url: str = "") -> str:
     for item in e.items:
         st = e.statuses[item.id]
         row: dict[str, Any] = {
-            "id": item.id, "title": item.title, "unit": item.unit, "unit_name": _unit(e.reg, item.unit),
+            "id": item.id, "title": e.shown(item.title), "unit": item.unit, "unit_name": _unit(e.reg, item.unit),
             "authors": [e.reg.people[a].name if a in e.reg.people else a for a in item.authors],
             "submitted": item.submitted.isoformat() if item.submitted else None, "category": item.category, "focus": item.focus,
             "source": item.source, "status": st.status, "statuses": list(st.statuses),
