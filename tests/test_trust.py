@@ -519,3 +519,17 @@ def test_a_version_with_a_field_given_twice_is_unreadable(git_office: Office) ->
     path.write_text(text.replace("audience: 内部", "audience: 内部\naudience: 公开"), "utf-8")
     sha = o.commit_all("zhang-wei", "两个 audience")
     assert (item, sha, "unreadable") in found(o)
+
+
+def test_docx_all_leaves_out_a_stale_item_and_says_so(git_office: Office) -> None:
+    o = git_office
+    shutil.copytree(Path(__file__).parent.parent / "templates" / "docx", o.root / "templates" / "docx")
+    kept, stale = approved(o), approved(o, "关于增设充电桩的建议")
+    path = o.path(stale)
+    path.write_text(path.read_text("utf-8").replace("增设停车位", "增设立体停车位"), "utf-8")
+    o.commit_all("zhang-wei", "改一个词")
+    result = o.sqmy("li-chu", "docx", "all", "--year", "2026", "--kind", "item")
+    assert result.exit_code == 1
+    assert f"未生成：信息 {stale}：审定后标题或正文被修改" in result.stderr
+    written = {p.name for p in (o.root / "build" / "docx").rglob("*.docx")}
+    assert written == {f"直报-{kept}.docx"}

@@ -37,7 +37,7 @@ from .fsutil import write_bytes
 from .items import Item, Transfer
 from .paths import Repo
 from .registry import Registry
-from .status import approved_on
+from .status import STALE, approved_on, derive
 
 TEMPLATES = Path("templates") / "docx"
 OUTPUT = Path("build") / "docx"
@@ -142,6 +142,7 @@ class Planner:
         import jinja2  # noqa: PLC0415 - only document commands render these templates
 
         self.repo, self.reg, self.today = repo, reg, today
+        self.skipped: list[str] = []  # what year() left out, and why: said to the office, never silently
         self.items = {i.id: i for i in items}
         self.issues: dict[tuple[int, int], list[Item]] = {}  # (year, issue) -> its items
         for item in items:
@@ -299,10 +300,20 @@ class Planner:
 
         wanted = set(kinds)
         docs: list[Doc] = []
+        self.skipped = []
         if "journal" in wanted:
-            docs += [self.journal(year, n) for y, n in sorted(self.issues) if y == year]
+            for y, n in sorted(self.issues):
+                if y == year:
+                    try:
+                        docs.append(self.journal(year, n))
+                    except SqmyError as exc:
+                        self.skipped.append(f"{year}年第{n}期：{exc.message}")
         for item in sorted(self.items.values(), key=lambda i: i.id):
-            if item.year != year or approved_on(item, self.today) is None:
+            if item.year != year:
+                continue
+            if approved_on(item, self.today) is None:
+                if derive(item, self.today).status == STALE:
+                    self.skipped.append(f"信息 {item.id}：审定后标题或正文被修改，原审核不再有效，未生成它的公文（请办公室 sqmy reopen 后重新审核）")
                 continue
             if "item" in wanted and "直报" in item.routes:
                 docs.append(self.direct(item.id))

@@ -42,7 +42,7 @@ from .errors import SqmyError
 from .fsutil import write_text
 from .history import timelines
 from .paths import find_repo
-from .validate import load_all
+from .validate import SOFT_RULES, load_all
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
 
@@ -119,9 +119,12 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             loaded = load_all(repo, day)
         except SqmyError as exc:
             raise PluginError(exc.message) from None
-        broken = {f.path for f in loaded.findings if f.severity == "error"}
+        broken = {f.path for f in loaded.findings if f.severity == "error" and f.rule not in SOFT_RULES}
         if broken:
             log.warning("%d 个文件有错误，未收入归档；运行 sqmy validate 查看详情", len(broken))
+        doubtful = {f.path for f in loaded.findings if f.rule in SOFT_RULES} - broken
+        if doubtful:
+            log.warning("%d 条信息审定后改动或期号重号：内部版按实际状态显示，公开版不收录审定后改动的信息；运行 sqmy validate 查看详情", len(doubtful))
         history = timelines(repo) if audience == sitegen.INTERNAL else {}
         self.documents: dict[str, Path] = {}
         links: dict[str, list[tuple[str, str]]] = {}

@@ -160,5 +160,10 @@ def docx_all(year: int | None, kinds: tuple[str, ...], output: Path | None) -> N
 
     repo = _repo()
     day = today()
-    docs = _planner(repo, day).year(year or day.year, kinds or documents.KINDS)
+    planner = _planner(repo, day)
+    docs = planner.year(year or day.year, kinds or documents.KINDS)
     _write_docs(repo, docs, output, folder=True)
+    for reason in planner.skipped:
+        click.echo(f"sqmy：未生成：{reason}", err=True)
+    if planner.skipped:
+        sys.exit(1)
