@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,11 +20,17 @@ REPO = Path(__file__).parent.parent
 TODAY = "2026-11-28"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The user's own cache folder (cache key, reference documents) for this run, never the real home."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="sqmy-user-cache-")
+
+
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs on the same day, so 'future' and 'overdue' never drift."""
     monkeypatch.setenv("SQMY_TODAY", TODAY)
     monkeypatch.delenv("SQMY_ROOT", raising=False)
+    monkeypatch.delenv("SQMY_RULES_FROM", raising=False)
 
 
 @pytest.fixture

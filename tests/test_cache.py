@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 from sqmy import cache
 from sqmy.paths import Repo
 from sqmy.validate import load_all
+
+from .conftest import Invoke
 
 DAY = dt.date(2026, 11, 28)
 
@@ -54,3 +59,73 @@ def test_a_removed_file_leaves_the_cache(office: Path) -> None:
     (office / "items" / "2025" / "2025-1201-zhangwei-1.md").unlink()
     items, _ = load(office)
     assert len(items) == 1
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The signing key lives outside the repository: here, in this test's folder."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+class _Payload:
+    """Unpickling this makes a folder: proof that the file was unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_a_planted_cache_is_never_unpickled(office: Path, tmp_path: Path, sqmy: Invoke) -> None:
+    """A pull request can carry .sqmy/cache/items.pickle: unpickling it would run its code."""
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(("any key", _Payload(marker)))
+    for content in (planted, b"sqmy-cache\n" + b"\0" * 32 + planted):  # bare, and dressed as our format with a wrong signature
+        (office / cache.FILE).parent.mkdir(parents=True, exist_ok=True)
+        (office / cache.FILE).write_bytes(content)
+        result = sqmy("status")
+        assert result.exit_code == 0, result.output
+        assert not marker.exists()
+        assert "2025-0506-zhangwei-1" in result.stdout
+    # what sqmy wrote in its place is signed, and read back
+    assert (office / cache.FILE).read_bytes().startswith(b"sqmy-cache\n")
+    repo = Repo(office)
+    assert cache.read(repo, cache.key(repo, DAY))
+
+
+def test_the_signing_key_is_private_and_kept(office: Path, own_key: Path) -> None:
+    load(office)
+    key_file = own_key / "sqmy" / "cache-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first = key_file.read_bytes()
+    load(office)
+    assert key_file.read_bytes() == first
+    assert len(first) == 32
+
+
+def test_a_linked_cache_is_not_used(office: Path, tmp_path: Path) -> None:
+    """.sqmy/cache as a link (Git stores links) would make sqmy read and write elsewhere."""
+    expected = load(office)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(office / ".sqmy" / "cache", elsewhere)
+    (office / ".sqmy" / "cache").symlink_to(elsewhere, target_is_directory=True)
+    before = {p.name: p.stat().st_mtime_ns for p in elsewhere.iterdir()}
+    assert load(office) == expected
+    assert {p.name: p.stat().st_mtime_ns for p in elsewhere.iterdir()} == before  # neither read as valid nor rewritten
+    repo = Repo(office)
+    assert cache.read(repo, cache.key(repo, DAY)) == {}
+
+
+def test_a_file_replaced_by_a_link_is_read_again(office: Path, tmp_path: Path) -> None:
+    load(office)
+    path = office / "items" / "2025" / "2025-1201-zhangwei-1.md"
+    copy = tmp_path / "copy.md"
+    shutil.copy(path, copy)
+    path.unlink()
+    path.symlink_to(copy)
+    items, findings = load(office)
+    assert len(items) == 1
+    assert any("2025-1201-zhangwei-1.md:1: 错误：" in f and "符号链接" in f for f in findings)

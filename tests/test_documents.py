@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from docx.document import Document
 from docx.shared import Mm, Pt
 
-from sqmy import documents, docxstyle, schema, stats, validate
+from sqmy import cache, documents, docxstyle, schema, stats, validate
 from sqmy.cli import main
 from sqmy.paths import Repo
 
@@ -122,13 +122,15 @@ def test_a_broken_style_definition_names_file_line_and_field(office: Path, sqmy:
     lines[at] = lines[at].replace("size: 14", "size: 四号")
     lines.append("  题注: {based_on: 没有这个样式}")
     path.write_text("\n".join(lines) + "\n", "utf-8")
+    cached = set(cache.user_folder().glob("reference-*.docx"))
     with pytest.raises(documents.SqmyError) as caught:
         docxstyle.reference_doc(Repo(office))
     message = caught.value.message
     assert f"templates/docx/styles.yml:{at + 1}: 错误：" in message
     assert "字号" in message
     assert f"templates/docx/styles.yml:{len(lines)}: 错误：样式“题注”基于的样式“没有这个样式”未定义" in message
-    assert not list(office.glob(".sqmy/cache/reference-*.docx"))  # nothing half-built is cached
+    assert set(cache.user_folder().glob("reference-*.docx")) == cached  # nothing half-built is cached
+    assert not list(office.glob(".sqmy/**/*.docx"))  # and nothing in the working tree at all
 
 
 # --- the journal -----------------------------------------------------------------------------

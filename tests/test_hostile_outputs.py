@@ -182,7 +182,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
         errors = [line for line in result.output.splitlines() if " 错误：" in line]
         assert [e.split(":")[0] for e in errors] == [f"items/2026/{STALE}.md"], result.output  # the hostile item is valid
         result = CliRunner().invoke(main, ["--root", str(root), "docx", "all", "--year", "2026"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 1, result.output  # the item changed after 审定 gets no document, and the office is told
+        assert f"未生成：信息 {STALE}" in result.output
         for audience in ("internal", "public"):
             result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience], catch_exceptions=False)
             assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from sqmy.errors import SqmyError
 from sqmy.importdocx import add_phone, clean_markdown, guess_category, strip_personal
 
 from .conftest import Invoke
@@ -127,7 +128,7 @@ def test_title_style_layout(office: Path, sqmy: Invoke, word: Build) -> None:
     assert ID_NUMBER not in text
     assert not re.search(r"[0-9]{11}", text)
     assert "（号码已删除）" in body
-    assert "已从正文中删除身份证号码（110***********1234）、手机号码（138****5678）" in result.stderr
+    assert "已从正文中删除手机号码（138****5678）、身份证号码（110***********1234）" in result.stderr  # in the order written
     assert "选题类别按关键词推断为“社区管理”" in result.stderr
     assert "选题重点默认为“民之关切”" in result.stderr
     # 李初 had no phone: it is registered, one line added to her entry, nothing else changed
@@ -406,8 +407,61 @@ def test_strip_personal() -> None:
     assert "88886666" not in text
     assert ID_NUMBER not in text
     assert "139 0000 0001" not in text
-    assert found == ["身份证号码（110***********1234）", "手机号码（138****5678）", "手机号码（139****0001）", "电话号码（057*****6666）"]
+    assert found == ["手机号码（138****5678）", "固定电话（057*****6666）", "手机号码（139****0001）", "身份证号码（110***********1234）"]
     assert "12345678901" in text  # not a mobile number (no 1[3-9] prefix): left alone
+    assert "20251231" in text
+
+
+def test_strip_personal_every_way_of_writing() -> None:
+    """The forms personal.py knows are all removed; amounts, dates and ids stay."""
+    written = (
+        "甲 +86 139 1234 5678；乙 １３９１２３４５６７８；丙（0571）8765 4321；丁 010-6552 9988；"
+        "戊 110101 19900307 123X；己 0086-138-0000-0002。2025年3月14日投入 12345678元，见 2025-0314-zhangwei-1。"
+    )
+    text, found = strip_personal(written)
+    assert found == [
+        "手机号码（139****5678）", "手机号码（139****5678）", "固定电话（057*****4321）", "固定电话（010****9988）",
+        "身份证号码（110***********123X）", "手机号码（138****0002）",
+    ]
+    assert text == (
+        "甲 （号码已删除）；乙 （号码已删除）；丙（号码已删除）；丁 （号码已删除）；"
+        "戊 （号码已删除）；己 （号码已删除）。2025年3月14日投入 12345678元，见 2025-0314-zhangwei-1。"
+    )
+
+
+def test_phones_in_a_grouped_or_international_form_are_registered_plainly(office: Path, sqmy: Invoke, word: Build) -> None:
+    """+86 139 1234 5678 on the 反映人 line is 李初's phone: registered as 11 digits, never written into the item."""
+    source = word(
+        "路灯.docx",
+        ("Title", "关于完善背街小巷路灯设施的建议"),
+        ("", "城区背街小巷路灯缺失，居民夜间出行不便。座机（0571）8765 4321 的值班室常接到反映。"),
+        ("", "反映人：李初  手机：+86 139 1234 5678"),
+    )
+    result = sqmy("import", str(source), "--category", "社区管理")
+    assert result.exit_code == 0, result.output
+    [path] = _items(office)
+    text = path.read_text("utf-8")
+    assert "8765 4321" not in text
+    assert "1234 5678" not in text
+    assert "值班室" in text
+    assert "已从正文中删除固定电话（057*****4321）" in result.stderr
+    assert 'phone: "13912345678"' in (office / "units" / "people.yml").read_text("utf-8")
+
+
+def test_people_file_with_an_alias_is_not_edited() -> None:
+    text = "- &p {id: li-chu, name: 李初}\n- *p\n"
+    with pytest.raises(SqmyError, match="格式错误"):
+        add_phone(text, "li-chu", "13912345678")
+
+
+def test_import_refuses_a_linked_items_folder(office: Path, sqmy: Invoke, word: Build, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (office / "items" / "2026").symlink_to(elsewhere, target_is_directory=True)
+    result = sqmy("import", str(_title_style_reporter_at_end(word)))
+    assert result.exit_code == 1
+    assert "items/2026 是符号链接：sqmy 不通过链接写入信息" in result.stderr
+    assert list(elsewhere.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from .paths import Repo
 from .registry import Person, Registry
 from .review import message
 from .schema import CHAIN_STAGES
-from .validate import item_files
+from .validate import ItemTooLarge, NotRegularItem, item_files, read_item
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 START = dt.date(2025, 1, 2)
@@ -338,7 +338,10 @@ def _append(key: str, entry: Mapping[str, object], before: tuple[str, ...], fm: 
 
 def _bodies(repo: Repo) -> Iterator[str]:
     for path in item_files(repo):
-        text = path.read_text("utf-8")
+        try:  # links, special files and anything unreadable are no source of sample text
+            text = read_item(path, repo.root).decode("utf-8")
+        except (NotRegularItem, ItemTooLarge, OSError, UnicodeDecodeError):
+            continue
         if text.startswith("---\n") and "\n---\n" in text[4:]:
             yield text[4:].split("\n---\n", 1)[1].strip("\n") + "\n"
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
+import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from . import __version__, schema, yamlsrc
+from . import __version__, cache, schema, yamlsrc
 from .errors import SqmyError
 from .fsutil import write_bytes
 from .paths import Repo
@@ -74,9 +76,14 @@ def reference_doc(repo: Repo) -> Path:
     """The reference document for the current definition, built once and cached."""
     definition, raw = load_definition(repo)
     # the builder's own source is part of the key: a fix here must not be hidden by an old cache
-    key = hashlib.sha256(raw + __version__.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
-    path = repo.root / ".sqmy" / "cache" / f"reference-{key}.docx"
-    if not path.exists():
+    key = hashlib.sha256(raw + __version__.encode() + Path(__file__).read_bytes()).hexdigest()
+    # kept in this user's cache, never in the working tree: a pull request could carry a file named like it
+    try:
+        path = cache.user_folder() / f"reference-{key}.docx"
+        if not path.is_file() or path.is_symlink():
+            write_bytes(path, build(definition))
+    except (OSError, RuntimeError):  # no home folder to keep it in: build one for this run
+        path = Path(tempfile.gettempdir()) / f"sqmy-reference-{os.getpid()}-{key[:16]}.docx"
         write_bytes(path, build(definition))
     return path
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import newitem, pandocio, yamlsrc
+from . import newitem, pandocio, personal, yamlsrc
 from . import registry as registry_mod
 from .errors import EXIT_USAGE, SqmyError
 from .findings import ERROR, has_errors
@@ -33,7 +33,7 @@ from .fsutil import write_text
 from .items import normalize_text
 from .paths import Repo
 from .registry import Registry, Unit
-from .validate import ID_NUMBER, MOBILE, Context, check_item, item_files  # one definition of what counts as personal data
+from .validate import Context, ItemTooLarge, NotRegularItem, check_item, item_files, read_item
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -49,9 +49,6 @@ _NUMERALS = "一二三四五六七八九十"
 _SECTION = re.compile(rf"^[{_NUMERALS}]{{1,3}}[、.．]\s*\S")  # 一、存在的问题
 _SUBSECTION = re.compile(rf"^[（(][{_NUMERALS}]{{1,3}}[）)]\s*\S")  # （一）……
 _SENTENCE_END = re.compile(r"[。！？；;!?]")
-_GROUPED_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}(?![0-9])")  # 138 1234 5678: the validator looks for 11 digits only
-_LANDLINE = re.compile(r"(?<![0-9])0[0-9]{2,3}-[0-9]{7,8}(?![0-9])")
-_PHONE_IN_LINE = re.compile(r"(?<![0-9])(?:1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 _DATE_LINE = re.compile(r"^(?:[0-9]{4}\s*年\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日)?|[0-9]{4}[.\-/][0-9]{1,2}[.\-/][0-9]{1,2})$")
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff·]{1,4}$")
 # words that make a short Chinese token a description (县政协委员, 副局长), not a name
@@ -496,8 +493,8 @@ def _add_reporters(meta: _Meta, value: str, people: _Names, reg: Registry) -> No
         if unit is not None and not people.ids(token):
             meta.unit_ids.append(unit.id)
         elif people.ids(token) or (_NAME_LIKE.match(token) and not _is_title_word(token)):
-            meta.reporters.append((token, _PHONE_IN_LINE.sub("", description).strip(" ，,")))
-        elif meta.reporters and not _PHONE_IN_LINE.search(token):
+            meta.reporters.append((token, _without_numbers(description).strip(" ，,")))
+        elif meta.reporters and not personal.has_any(token):
             name, old = meta.reporters[-1]
             meta.reporters[-1] = (name, f"{old}，{token}" if old else token)
         meta.phones.extend(_phones(token))
@@ -529,12 +526,17 @@ def _unlabelled_meta(text: str, people: _Names, reg: Registry) -> _Meta | None:
 
 
 def _phones(text: str) -> list[str]:
-    """Phone numbers as the registry writes them: a mobile as 11 digits (members group them 138 1234 5678), a landline as written."""
-    found = []
-    for match in _PHONE_IN_LINE.finditer(text):
-        digits = _digits(match.group(0))
-        found.append(digits if digits.startswith("1") else match.group(0).replace(" ", ""))
-    return found
+    """Phone numbers as the registry writes them: a mobile as 11 digits (members group them 138 1234 5678,
+    or write +86 in front), a landline as 0571-87654321."""
+    return [personal.canonical(m) for m in personal.find(text) if m.kind in (personal.MOBILE, personal.LANDLINE)]
+
+
+def _without_numbers(text: str) -> str:
+    parts, last = [], 0
+    for m in personal.find(text):
+        parts.append(text[last : m.start])
+        last = m.end
+    return "".join(parts) + text[last:]
 
 
 # --- matching the registry ----------------------------------------------------------
@@ -700,18 +702,18 @@ def _ordered(line: str) -> bool:
 
 
 def strip_personal(text: str) -> tuple[str, list[str]]:
-    """`text` without phone or ID numbers, and what was removed (masked)."""
+    """`text` without phone or ID numbers (personal.py says what they are), and what was removed (masked), in order."""
     found: list[str] = []
-    for pattern, what in ((ID_NUMBER, "身份证号码"), (MOBILE, "手机号码"), (_GROUPED_MOBILE, "手机号码"), (_LANDLINE, "电话号码")):
-        for match in pattern.finditer(text):
-            found.append(f"{what}（{mask(match.group(0))}）")
-        text = pattern.sub(_REMOVED, text)
-    return text, found
+    parts: list[str] = []
+    last = 0
+    for m in personal.find(text):
+        found.append(f"{m.kind}（{personal.mask_number(m.text)}）")
+        parts.append(text[last : m.start])
+        parts.append(_REMOVED)
+        last = m.end
+    parts.append(text[last:])
+    return "".join(parts), found
 
-
-def mask(number: str) -> str:
-    digits = re.sub(r"[ -]", "", number)
-    return digits[:3] + "*" * max(len(digits) - 7, 1) + digits[-4:]
 
 
 # --- people.yml -------------------------------------------------------------------
@@ -720,6 +722,8 @@ def mask(number: str) -> str:
 def add_phone(text: str, person_id: str, phone: str) -> str:
     """people.yml with `phone` set for `person_id`, by inserting one line (or one
     flow entry): every other byte stays, comments and layout included."""
+    if yamlsrc.load(text).errors:  # anchors, tags, duplicates …: nothing to build on
+        raise SqmyError("units/people.yml 有格式错误，无法自动登记电话")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -826,8 +830,8 @@ def _resolve_people(reg: Registry, sub: Submission, options: Options, out: Outco
         else:
             found.append(ids[0])
     phone = sub.phones[0][0] if sub.phones else None
-    if len({_digits(p) for p, _ in sub.phones}) > 1:
-        out.warnings.append(f"文件中有 {len(sub.phones)} 个电话号码，只核对第一个（{mask(phone or '')}）")
+    if len({personal.digits(p) for p, _ in sub.phones}) > 1:
+        out.warnings.append(f"文件中有 {len(sub.phones)} 个电话号码，只核对第一个（{personal.mask_number(phone or '')}）")
 
     if options.authors:
         authors = options.authors
@@ -867,12 +871,8 @@ def _resolve_people(reg: Registry, sub: Submission, options: Options, out: Outco
         else:
             owner = authors[0]
         if owner is None:
-            out.warnings.append(f"文件中的电话（{mask(phone)}）对应的反映人不在名册中，未登记")
+            out.warnings.append(f"文件中的电话（{personal.mask_number(phone)}）对应的反映人不在名册中，未登记")
     return _People(authors, _resolve_unit(reg, sub, options, authors, out), owner, phone)
-
-
-def _digits(phone: str) -> str:
-    return re.sub(r"[^0-9]", "", phone)
 
 
 def _resolve_unit(reg: Registry, sub: Submission, options: Options, authors: tuple[str, ...], out: Outcome) -> str:
@@ -905,14 +905,20 @@ def _register_phone(repo: Repo, reg: Registry, people: _People, out: Outcome) ->
         return False
     person = reg.people[people.phone_owner]
     if person.phone:
-        if _digits(person.phone) != _digits(people.phone):
+        if personal.digits(person.phone) != personal.digits(people.phone):
             out.warnings.append(
-                f"文件中{person.name}的联系电话（{mask(people.phone)}）与人员名册登记的（{mask(person.phone)}）不同；"
+                f"文件中{person.name}的联系电话（{personal.mask_number(people.phone)}）与人员名册登记的（{personal.mask_number(person.phone)}）不同；"
                 "名册未修改，如需更新请修改 units/people.yml"
             )
         return False
     path = repo.root / PEOPLE_FILE
-    raw = path.read_bytes()
+    try:  # the registry's own rules: no links, no special files, no huge files
+        raw = registry_mod.FolderSource(path.parent, repo.display).read(path.name)
+    except (registry_mod.NotRegular, ValueError, OSError):
+        raw = None
+    if raw is None:
+        out.warnings.append("units/people.yml 不是可以读取的普通文件，电话未登记")
+        return False
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     try:
@@ -921,7 +927,8 @@ def _register_phone(repo: Repo, reg: Registry, people: _People, out: Outcome) ->
         out.warnings.append(exc.message)
         return False
     write_text(path, ("\ufeff" if bom else "") + new)
-    out.notes.append(f"已把{person.name}的联系电话（{mask(people.phone)}）登记到 units/people.yml")
+    out.notes.append(f"已把{person.name}的联系电话（{personal.mask_number(people.phone)}）登记到 units/people.yml"
+                     "（名册的修改请由办公室单独提交，不要和信息放在同一个提交里）")
     return True
 
 
@@ -936,9 +943,9 @@ class KnownItems:
         self._items: list[tuple[Path, str, frozenset[str], str]] = []
         for path in item_files(repo):
             try:
-                split = yamlsrc.split_front_matter(yamlsrc.decode(path.read_bytes()))
-            except (OSError, UnicodeDecodeError):
-                continue
+                split = yamlsrc.split_front_matter(yamlsrc.decode(read_item(path, repo.root)))
+            except (OSError, NotRegularItem, ItemTooLarge, UnicodeDecodeError):
+                continue  # validate reports it
             if split.front is None:
                 continue
             data = yamlsrc.load(split.front).data

@@ -8,13 +8,15 @@ counter (the number a reader cites, the 期号, is given at publication).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from . import yamlsrc
+from . import validate, yamlsrc
 from .errors import SqmyError
 from .fsutil import write_text
 from .paths import Repo
@@ -84,7 +86,8 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["yaml"] = yaml_scalar
     year_dir = repo.items_dir / str(today.year)
-    taken = {p.stem for p in repo.items_dir.rglob("*.md")} if repo.items_dir.is_dir() else set()
+    _check_folders(repo, year_dir)
+    taken = {p.stem for p in validate.item_files(repo)}
     item_id = new_id(spec.authors[0], today, taken)
     try:
         text = env.from_string(source).render(
@@ -102,6 +105,18 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     except OSError as exc:
         raise SqmyError(f"无法写入 {repo.display(path)}：{exc.strerror or exc}") from None
     return path
+
+
+def _check_folders(repo: Repo, year_dir: Path) -> None:
+    """Refuse to write through a link: items/ and the year folder must not be symbolic links.
+    (Anything else in the way makes the write itself fail, with its own message.)"""
+    for folder in (repo.items_dir, year_dir):
+        try:
+            mode = os.lstat(folder).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(mode):
+            raise SqmyError(f"{repo.display(folder)} 是符号链接：sqmy 不通过链接写入信息；请改为普通文件夹")
 
 
 def _replace_body(text: str, body: str) -> str:

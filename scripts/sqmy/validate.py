@@ -7,25 +7,25 @@ stage use the Items it builds, so nothing reads an item file twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cache, schema, yamlsrc
+from . import cache, chain, personal, schema, yamlsrc
 from . import registry as registry_mod
 from .errors import SqmyError
 from .findings import ERROR, Finding, error, warning
-from .items import Item, build
+from .items import Item, Journal, build, content_digest
 from .paths import Repo
 from .registry import Registry
 
-MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # a cheap pass that rules most files out
+MAX_ITEM_BYTES = 512 * 1024  # a long item is a few thousand characters: far more is a file made to exhaust memory
 PLACEHOLDER = "【请"
 _ITEM_PATH = re.compile(r"^items/([0-9]{4})/([^/]+)\.md$")
 
@@ -66,14 +66,96 @@ class _File:
 
 
 def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
-    """Read and check one item file; the Item only when it has no error."""
+    """Read and check one item file; the Item only when it has no error.
+
+    Links and special files are refused without being opened (see read_item)."""
     rel = ctx.repo.relative(path)
     shown = ctx.repo.display(path)
     try:
-        raw = path.read_bytes()
+        raw = read_item(path, ctx.repo.root)
+    except NotRegularItem as exc:
+        return None, [error(shown if exc.path == path else ctx.repo.display(exc.path), 1, "not-regular-file", exc.describe(ctx.repo.display(exc.path)))]
+    except ItemTooLarge as exc:
+        return None, [error(shown, 1, "too-large", f"信息文件 {shown} 有 {exc.size // 1024} KB，超过 {MAX_ITEM_BYTES // 1024} KB，不予读取")]
     except OSError as exc:
-        return None, [error(shown, 1, "unreadable", f"无法读取文件：{exc.strerror}")]
+        return None, [error(shown, 1, "unreadable", f"无法读取文件：{exc.strerror or exc}")]
     return check_content(ctx, path, rel, raw, shown)
+
+
+class NotRegularItem(Exception):
+    """An item path, or a folder on the way to it, that is a link or a special file."""
+
+    def __init__(self, path: Path, mode: int) -> None:
+        super().__init__(str(path))
+        self.path = path
+        self.mode = mode
+
+    def describe(self, shown: str) -> str:
+        """The finding's message, in the words of registry.not_regular_message."""
+        if stat.S_ISLNK(self.mode) and os.path.isdir(self.path):
+            return f"文件夹 {shown} 是符号链接：sqmy 不跟随链接，其中的信息没有读取；请改为普通文件夹"
+        kind = next((name for test, name in _KINDS if test(self.mode)), "特殊文件")
+        return f"{shown} 不是普通文件（是{kind}）：sqmy 不跟随链接，也不读取特殊文件；请改为普通文件"
+
+
+class ItemTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+_KINDS = ((stat.S_ISLNK, "符号链接"), (stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISSOCK, "套接字"),
+          (stat.S_ISCHR, "设备文件"), (stat.S_ISBLK, "设备文件"))
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+# folders seen to be real folders in this process: 10,000 items cost two lstats, not 20,000.  (A folder
+# made a link later is listed as a link by item_files, which then lists nothing inside it.)
+_REAL_FOLDERS: set[str] = set()
+
+
+@functools.lru_cache(maxsize=16)
+def _root_spellings(root: str) -> tuple[str, ...]:
+    """The repository root as written and with its links resolved: a path may use either."""
+    return tuple(dict.fromkeys((os.path.abspath(root), os.path.realpath(root))))
+
+
+def read_item(path: Path, root: Path | None = None) -> bytes:
+    """The bytes of an item file.
+
+    Refused without being opened (NotRegularItem, ItemTooLarge) when it is a
+    symbolic link, a folder, a FIFO, socket or device, or too large, and when a
+    folder between the repository `root` and it is a link: nothing outside the
+    repository is read through a link, and a FIFO cannot stall a run."""
+    if root is not None:
+        full = os.path.abspath(path)
+        for base in _root_spellings(str(root)):
+            if full.startswith(base + os.sep):
+                folder = base
+                for part in full[len(base) + 1 :].split(os.sep)[:-1]:
+                    folder = os.path.join(folder, part)
+                    if folder not in _REAL_FOLDERS:
+                        mode = os.lstat(folder).st_mode
+                        if not stat.S_ISDIR(mode):
+                            raise NotRegularItem(Path(folder), mode)
+                        _REAL_FOLDERS.add(folder)
+                break
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularItem(path, st.st_mode)
+    if st.st_size > MAX_ITEM_BYTES:
+        raise ItemTooLarge(st.st_size)
+    fd = os.open(path, _OPEN_FLAGS)  # no following and no waiting, should it have become a link or a FIFO since
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise NotRegularItem(path, opened.st_mode)
+        raw = handle.read(opened.st_size + 1) or b""  # sized like the file: no 512 KiB buffer for every item
+        if len(raw) > opened.st_size:  # it grew since
+            raw += handle.read(MAX_ITEM_BYTES + 1 - len(raw)) or b""
+    if len(raw) > MAX_ITEM_BYTES:
+        raise ItemTooLarge(len(raw))
+    return raw
 
 
 def check_content(ctx: Context, path: Path, rel: str | None, raw: bytes, shown: str) -> tuple[Item | None, list[Finding]]:
@@ -112,9 +194,9 @@ def check_content(ctx: Context, path: Path, rel: str | None, raw: bytes, shown: 
     _check_references(f, data)
     _check_dates(f, data)
     _check_consistency(f, data)
+    _check_approval(f, data, split.body)
     _check_body(f, split.body, split.body_start)
-    if _ELEVEN_DIGITS.search(split.front) or _ELEVEN_DIGITS.search(split.body):
-        _check_personal_data(f, data, split.body, split.body_start)
+    _check_personal_data(f, data, split.body, split.body_start)
 
     if any(x.severity == ERROR and x.rule not in SOFT_RULES for x in f.findings):
         return None, f.findings
@@ -261,6 +343,18 @@ def _check_dates(f: _File, data: dict[str, Any]) -> None:
 
 
 
+def _check_approval(f: _File, data: dict[str, Any], body: str) -> None:
+    """An approval holds only for the text it was given: a change after 审定 makes it void everywhere."""
+    title = data.get("title")
+    reviews = [r for _, r in _dicts(data.get("reviews"))]
+    if not isinstance(title, str) or not reviews:
+        return
+    state = chain.state(chain.Entry.from_mapping(r) for r in reviews)
+    if state.stale(content_digest(title, body)):
+        f.error(["reviews"], "approval-stale", "审定通过后标题或正文被修改，与审核记录的摘要值不符，原审核不再有效（不能编发、生成公文或公开）："
+                "请办公室运行 sqmy reopen 编号 --reason 理由，再从初审开始重新审核")
+
+
 def _check_consistency(f: _File, data: dict[str, Any]) -> None:
     reviews = list(_dicts(data.get("reviews")))
     if "submitted" in data and data.get("submitted") is None and reviews:
@@ -302,32 +396,47 @@ def _check_body(f: _File, body: str, body_start: int) -> None:
     at = body.find(PLACEHOLDER)
     if at >= 0:
         f.findings.append(warning(f.shown, body_start + body.count("\n", 0, at) + 1, "placeholder", "正文还有模板的提示文字（“【请……】”），请替换为实际内容"))
+    control = _CONTROL.search(body)
+    if control:
+        where = body_start + body.count("\n", 0, control.start()) + 1
+        f.findings.append(error(f.shown, where, "control-character",
+                                f"正文含有不可见的控制字符（U+{ord(control.group()):04X}）：它们不能出现在网页和公文中，请删除（通常来自复制粘贴）"))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, LF and CR are text; the rest is not
 
 
 def _check_personal_data(f: _File, data: dict[str, Any], body: str, body_start: int) -> None:
+    """Phone and ID numbers (as personal.py defines them) in any field or the body."""
     public = data.get("audience") == "公开"
     add = f.findings.append
     make = error if public else warning
     scope = "公开信息不能含有" if public else "信息中不应含有"
     where = "；反映人的联系方式只登记在人员名册（units/people.yml）中" + ("，本条为公开信息，会进入公开版归档" if public else "")
-
-    def scan(text: str) -> Iterator[tuple[int, str, str]]:
-        for pattern, what in ((MOBILE, "手机号码"), (ID_NUMBER, "身份证号码")):
-            for match in pattern.finditer(text):
-                yield match.start(), what, match.group(0)
-
-    for path, value in yamlsrc.iter_paths(data):
+    values: list[str] = []
+    _texts(data, values)
+    # one cheap look at all the values together; their paths (for the line) only when something may be there
+    for path, value in yamlsrc.iter_paths(data) if personal.candidates("\0".join(values)) else ():
         if path and path[-1] == "digest":
             continue
-        for _, what, found in scan(value):
-            add(make(f.shown, f.line(path), "personal-data", f"{scope}{what}（{_mask(found)}）{where}", schema.field_name(path)))
-    for start, what, found in scan(body):
-        line = body_start + body.count("\n", 0, start) + 1
-        add(make(f.shown, line, "personal-data", f"{scope}{what}（{_mask(found)}）{where}"))
+        for found in personal.find(value):
+            add(make(f.shown, f.line(path), "personal-data", f"{scope}{found.kind}（{personal.mask_number(found.text)}）{where}", schema.field_name(path)))
+    for found in personal.find(body):
+        line = body_start + body.count("\n", 0, found.start) + 1
+        add(make(f.shown, line, "personal-data", f"{scope}{found.kind}（{personal.mask_number(found.text)}）{where}"))
 
 
-def _mask(number: str) -> str:
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+def _texts(data: Any, out: list[str]) -> None:
+    """Every string in `data` but the digests (hex that is not a number), in `out`."""
+    if isinstance(data, str):
+        out.append(data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key != "digest":
+                _texts(value, out)
+    elif isinstance(data, list):
+        for value in data:
+            _texts(value, out)
 
 
 # --- many files -------------------------------------------------------------
@@ -340,28 +449,33 @@ def _init_worker(ctx: Context) -> None:
     _WORKER = ctx
 
 
-def _check_chunk(paths: list[str], keep_items: bool) -> list[tuple[Item | None, list[Finding]]]:
+Checked = tuple[Item | None, list[Finding], Journal | None]  # the item (when kept), its findings, its journal issue
+
+
+def _checked(item: Item | None, found: list[Finding], keep_items: bool) -> Checked:
+    return (item if keep_items else None, found, item.journal if item is not None else None)
+
+
+def _check_chunk(paths: list[str], keep_items: bool) -> list[Checked]:
     assert _WORKER is not None
     results = (check_item(_WORKER, Path(p)) for p in paths)
     # sending Items back costs as much as reading them: only when asked
-    return [(item if keep_items else None, found) for item, found in results]
+    return [_checked(item, found, keep_items) for item, found in results]
 
 
 PARALLEL_THRESHOLD = 1500
 
 
-def check_items(
-    ctx: Context, paths: Sequence[Path], progress: Progress | None = None, keep_items: bool = True
-) -> list[tuple[Item | None, list[Finding]]]:
+def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None = None, keep_items: bool = True) -> list[Checked]:
     """Check many item files, on every core when there are enough of them.
 
-    With `keep_items=False` only the findings are wanted (the Items may be None).
+    With `keep_items=False` only the findings (and journal issues) are wanted: the Items are None.
     """
     workers = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         results = []
         for path in paths:
-            results.append(check_item(ctx, path))
+            results.append(_checked(*check_item(ctx, path), keep_items))
             if progress:
                 progress(1)
         return results
@@ -377,27 +491,107 @@ def check_items(
     return results
 
 
-def item_files(repo: Repo) -> list[Path]:
-    if not repo.items_dir.is_dir():
+def item_files(repo: Repo, top: Path | None = None) -> list[Path]:
+    """Every item file under items/, sorted; and every symbolic link or special file there.
+
+    Links (to files or to folders) are listed, never followed, and special files
+    (FIFOs, sockets, devices) are listed whatever their name: check_item refuses
+    them with a `not-regular-file` finding, so every command that reads items
+    reports them.  Other files (not .md) are not items and are left out.
+    `top` walks another folder instead of items/ (validate given a folder)."""
+    top = top if top is not None else repo.items_dir
+    try:
+        mode = os.lstat(top).st_mode
+    except OSError:
         return []
-    return sorted(repo.items_dir.rglob("*.md"))
+    if stat.S_ISLNK(mode):
+        return [top]
+    if not stat.S_ISDIR(mode):
+        return []
+    found: list[Path] = []
+    folders = [str(top)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # an unreadable folder: nothing to list
+        for entry in entries:
+            if entry.is_symlink():
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.name.endswith(".md") or not entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+    return sorted(found)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same directory entry (links not followed)."""
+    try:
+        return os.path.samestat(os.lstat(a), os.lstat(b))
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return True  # gone since it was listed: compare its name as before
 
 
 def duplicate_ids(repo: Repo, paths: Iterable[Path], others: Iterable[Path] = ()) -> list[Finding]:
     """Files whose ids clash.  An id equals its file's name (checked above), so
     names are compared: this also catches files too broken to read.  `others`
-    are files of the repository not checked in this run."""
-    seen: dict[str, Path] = {p.stem: p for p in others}
+    are files of the repository not checked in this run.  Links and special
+    files clash with nothing: check_item reports them."""
+    seen: dict[str, Path] = {p.stem: p for p in others if p.suffix == ".md"}
     findings = []
     for path in paths:
+        if path.suffix != ".md":
+            continue
         first = seen.get(path.stem)
-        if first is not None and first.resolve() != path.resolve():
+        if first is not None and not _regular(first):  # a link is reported as such (check_item), not as a clash
+            seen[path.stem] = path
+        elif first is not None and not _regular(path):
+            continue
+        elif first is not None and not _same_file(first, path):
             findings.append(
                 error(repo.display(path), 1, "duplicate-id", f"编号“{path.stem}”与 {repo.display(first)} 重复；编号在整个信息库中必须唯一")
             )
         else:
             seen[path.stem] = path
     return findings
+
+
+def journal_collisions(repo: Repo, journals: Iterable[tuple[Path, Journal | None]]) -> list[Finding]:
+    """One issue number, one set of items: `sqmy journal new` marks an issue, and two marks in one issue mean
+    that two branches each opened 'the next issue'."""
+    issues: dict[tuple[int, int], dict[str, list[Path]]] = {}
+    for path, journal in journals:
+        if journal is not None:
+            issues.setdefault((journal.year, journal.issue), {}).setdefault(journal.token, []).append(path)
+    findings = []
+    for (year, issue), sets in sorted(issues.items()):
+        if len(sets) < 2:
+            continue
+        described = "；".join(f"标记 {token or '（无）'}：{'、'.join(sorted(p.stem for p in paths))}" for token, paths in sorted(sets.items()))
+        for paths in sets.values():
+            for path in paths:
+                shown = repo.display(path if path.is_absolute() else repo.root / path)
+                findings.append(error(shown, _line_of_key(repo.root / path, "journal"), "journal-collision",
+                                      f"{year}年第{issue}期有两组分别编入的信息（{described}）：两个分支各自新开了同一期。"
+                                      f"请办公室用 sqmy journal renumber {issue} --token 标记 --year {year} 把其中一组改为新的一期"))
+    return findings
+
+
+def _line_of_key(path: Path, key: str) -> int:
+    try:
+        lines = path.read_text("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 @dataclass
@@ -431,7 +625,7 @@ def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Lo
         if name in keep:
             entries[name] = keep[name]
         else:
-            item, found = fresh[name]
+            item, found, _ = fresh[name]
             entries[name] = cache.Entry(stats.get(name, (0, 0, 0)), item, found)
         entry = entries[name]
         findings.extend(entry.findings)
@@ -440,6 +634,7 @@ def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Lo
     if use_cache and (stale or len(keep) != len(cached)):
         cache.write(repo, key, entries)
     findings.extend(duplicate_ids(repo, paths))
+    findings.extend(journal_collisions(repo, ((Path(i.path), i.journal) for i in items)))
     return Loaded(registry, items, findings)
 
 
@@ -461,7 +656,7 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
             chosen = registry_mod.iter_files(repo) if target.is_dir() else [target]
             registry_files.update(repo.display(p) for p in chosen)
         elif target.is_dir():
-            item_paths.extend(sorted(target.rglob("*.md")))
+            item_paths.extend(item_files(repo, target))  # links listed, never followed
         else:
             item_paths.append(target)
     if all_items:
@@ -471,8 +666,10 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
     findings = [f for f in registry_findings if f.path in registry_files or f.severity == "error"]
     ctx = Context(repo, registry, today)
     results = check_items(ctx, item_paths, progress, keep_items=False)
-    for _, item_findings in results:
+    for _, item_findings, _ in results:
         findings.extend(item_findings)
+    if all_items:
+        findings.extend(journal_collisions(repo, zip(item_paths, (journal for _, _, journal in results), strict=True)))
     others: list[Path] = []
     if not all_items:
         checked = {p.resolve() for p in item_paths}

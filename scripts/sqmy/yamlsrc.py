@@ -7,6 +7,13 @@ decimal integers and decimal fractions.  Everything else, dates included, stays 
 JSON Schema then checks formats (a date is a string with `format: date`).
 Plain decimal fractions (0.5) are numbers, for the scoring rules.  Mapping
 keys are always the key's text.
+
+Items and the registry are written by people who may not all mean well, so
+reading never raises and never costs more than the text is long: anchors and
+aliases are refused before anything is built from them (they are never needed,
+and `&a [*b, *b, …]` nests into billions of values), nesting deeper than
+MAX_DEPTH, numbers longer than MAX_DIGITS and explicit tags (`!!python/object`,
+kept as plain values, never constructed) are findings with their line.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:  # the C parser is several times faster; fall back to pure Python
@@ -51,6 +59,9 @@ _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")  # 0.5, 1.25: no 1e3, .5, .inf (kept as text)
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _NUMBER_START = frozenset("-+0123456789")
+MAX_DEPTH = 32  # levels of lists and mappings; an item uses four
+MAX_DIGITS = 100  # Python refuses to read integers of more than 4300 digits; nothing here needs 20
+_EXPLICIT_OK = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT_TAG, _SEQ, _MAP})
 
 
 class _Loader(_Parser):
@@ -85,34 +96,63 @@ class _Loader(_Parser):
         pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _shown(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class _Constructed:
-    """Python values from a node tree: text keys, duplicates recorded."""
+    """Python values from a node tree: text keys; duplicates, long numbers and tags recorded."""
 
     def __init__(self) -> None:
         self.duplicates: list[tuple[int, str]] = []
+        self.problems: list[YamlError] = []
         self._active: set[int] = set()
 
-    def value(self, node: Node) -> Any:
+    def _tag(self, node: Node) -> None:
+        if node.tag not in _EXPLICIT_OK and len(self.problems) < 10:  # the first ten say enough
+            tag = _shown(node.tag.replace("tag:yaml.org,2002:", "!!"), 40)
+            self.problems.append(
+                YamlError(node.start_mark.line, "yaml-tag", f"用了 YAML 标签“{tag}”：信息和名册不使用标签，请删去（已按普通内容读取）")
+            )
+
+    def value(self, node: Node, depth: int = 0) -> Any:
         if isinstance(node, ScalarNode):
             tag, text = node.tag, node.value
             if tag == _STR:
                 return text
             if tag == _NULL:
                 return None
-            if tag == _INT:
+            if tag in (_INT, _FLOAT_TAG) and len(text) > MAX_DIGITS:
+                if len(self.problems) < 10:  # a file of nothing else needs no more to be understood
+                    self.problems.append(
+                        YamlError(node.start_mark.line, "yaml-number", f"数字太长（{len(text)} 位）：如果是编号或文字，请加引号")
+                    )
+                return text
+            if tag == _INT and _DECIMAL.fullmatch(text):  # !!int abc stays text
                 return int(text)
             if tag == _FLOAT_TAG and _FLOAT.fullmatch(text):
                 return float(text)
-            if tag == _BOOL:
+            if tag == _BOOL and text in _BOOLS:
                 return _BOOLS[text]
+            self._tag(node)
             return text  # an explicit tag such as !!binary: keep the text
+        if depth >= MAX_DEPTH:
+            raise _TooDeep(node.start_mark.line)
         if id(node) in self._active:  # an alias of an enclosing node
             raise yaml.constructor.ConstructorError(None, None, "引用了自身的别名", node.start_mark)
+        if node.tag not in _EXPLICIT_OK:
+            self._tag(node)
         self._active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
                 # plain text is most of every item: skip the call for it
-                return [child.value if child.tag == _STR else self.value(child) for child in node.value]
+                return [child.value if child.tag == _STR else self.value(child, depth + 1) for child in node.value]
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
@@ -120,7 +160,7 @@ class _Constructed:
                 key = key_node.value
                 if key in mapping:
                     self.duplicates.append((key_node.start_mark.line, key))
-                mapping[key] = value_node.value if value_node.tag == _STR else self.value(value_node)
+                mapping[key] = value_node.value if value_node.tag == _STR else self.value(value_node, depth + 1)
             return mapping
         finally:
             self._active.discard(id(node))
@@ -248,27 +288,80 @@ def _describe(exc: yaml.YAMLError) -> str:
     return f"YAML 语法错误：{text or problem}"
 
 
+def _anchor(text: str) -> YamlError | None:
+    """The first anchor or alias, found from the parser's events before any value is built.
+
+    Only text with "&" or "*" can have one; a syntax error is left to the full parse."""
+    if "&" not in text and "*" not in text:
+        return None
+    try:
+        parser = _Loader(text)
+    except UnicodeError:  # left to the full parse, which says so
+        return None
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if event is None:  # pragma: no cover - check_event said there is one
+                break
+            anchor = getattr(event, "anchor", None) or ""
+            if isinstance(event, AliasEvent):
+                what = f"别名“*{_shown(anchor)}”"
+            elif anchor:
+                what = f"锚点“&{_shown(anchor)}”"
+            else:
+                continue
+            line = event.start_mark.line if event.start_mark is not None else 0
+            return YamlError(line, "yaml-alias", f"用了 YAML {what}：信息和名册不使用锚点和别名，请把内容直接写出")
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+    return None
+
+
+_TOO_DEEP = f"嵌套太深：列表和字段最多嵌套 {MAX_DEPTH} 层"
+
+
 def load(text: str) -> Document:
     """Parse one YAML document; never raises for bad input."""
     mended, errors = _prescan(text)
-    loader = _Loader(mended)
+    anchor = _anchor(mended)
+    if anchor is not None:
+        return Document(None, None, [*errors, anchor])
     constructed = _Constructed()
+    try:
+        loader = _Loader(mended)
+    except UnicodeError:  # a lone surrogate: only from text not decoded from a file
+        return Document(None, None, [*errors, YamlError(0, "yaml-syntax", "YAML 无法读取：含有无效的字符")])
     try:
         node = loader.get_single_node()
         data = constructed.value(node) if node is not None else None
+    except _TooDeep as exc:
+        return Document(None, None, [*errors, YamlError(exc.line, "yaml-depth", _TOO_DEEP)])
     except yaml.MarkedYAMLError as exc:
         line = _mark_line(exc, mended)
+        if "maximum nesting depth" in str(exc.problem):  # libyaml stops at 1000 levels
+            return Document(None, None, [*errors, YamlError(line, "yaml-depth", _TOO_DEEP)])
         # a tab or colon we already reported usually causes this error too
         if not any(e.line in (line, line - 1) for e in errors):
             errors.append(YamlError(line, "yaml-syntax", _describe(exc)))
         return Document(None, None, errors)
+    except yaml.reader.ReaderError as exc:
+        line = mended.count("\n", 0, max(exc.position, 0))
+        errors.append(YamlError(line, "yaml-syntax", f"含有不允许出现的控制字符（U+{exc.character:04X}）；请删去"))
+        return Document(None, None, errors)
     except yaml.YAMLError as exc:
         errors.append(YamlError(0, "yaml-syntax", _describe(exc)))
         return Document(None, None, errors)
+    except RecursionError:  # only without libyaml, whose parser has its own limit
+        return Document(None, None, [*errors, YamlError(0, "yaml-depth", _TOO_DEEP)])
+    except (ValueError, UnicodeError) as exc:  # what the checks above leave: say so, never raise
+        return Document(None, None, [*errors, YamlError(0, "yaml-syntax", f"YAML 无法读取：{type(exc).__name__}")])
     finally:
         loader.dispose()
     for line, key in constructed.duplicates:
         errors.append(YamlError(line, "duplicate-key", f"字段 {key} 重复出现；只保留一个"))
+    errors.extend(constructed.problems)
     return Document(data, node, errors)
 
 
