@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,12 +36,17 @@ def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[
     repo = _repo()
     day = today()
     done = review_mod.record(repo, review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts), day)
+    _show_recorded(done, f"{stage} {decision}", day, fmt)
+
+
+def _show_recorded(done: Any, what: str, day: dt.date, fmt: str, after: str = "") -> None:
+    """What `review` and `reopen` print: the commit made and the status it leaves."""
     st = status.derive(done.item, day)
     if fmt == "json":
         _json({"commit": done.sha, "item": done.item.id, "entry": done.entry, "status": st.status, "next_stage": st.next_stage})
         return
-    click.echo(f"已记录：{done.item.id} {stage} {decision}（{done.reviewer.name}），提交 {done.sha[:10]}")
-    click.echo(f"当前状态：{st.status}")
+    click.echo(f"已记录：{done.item.id} {what}（{done.reviewer.name}），提交 {done.sha[:10]}")
+    click.echo(f"当前状态：{st.status}" + (after.format(next_stage=st.next_stage) if after else ""))
 
 
 @main.command()
@@ -55,12 +62,7 @@ def reopen(item_id: str, reason: str, fmt: str) -> None:
     repo = _repo()
     day = today()
     done = review_mod.reopen(repo, item_id, reason, day)
-    st = status.derive(done.item, day)
-    if fmt == "json":
-        _json({"commit": done.sha, "item": done.item.id, "entry": done.entry, "status": st.status, "next_stage": st.next_stage})
-        return
-    click.echo(f"已记录：{done.item.id} 重新审核（{done.reviewer.name}），提交 {done.sha[:10]}")
-    click.echo(f"当前状态：{st.status}。现在可以修改正文，然后从{st.next_stage}开始重新审核。")
+    _show_recorded(done, "重新审核", day, fmt, "。现在可以修改正文，然后从{next_stage}开始重新审核。")
 
 
 @main.command()
