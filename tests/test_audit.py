@@ -354,6 +354,29 @@ def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.M
     assert (parallel.changes, parallel.reviews, parallel.commits) == (serial.changes, serial.reviews, serial.commits)
 
 
+def test_a_review_made_to_look_like_the_bridges_needs_the_bridges_key(signing_office: tuple[Office, dict[str, Path]]) -> None:
+    """A member writes a "forge" review commit: the reviewer as author, the bridge as committer, signed with the member's own key."""
+    o, keys = signing_office
+    signing(o, keys, "zhang-wei")
+    item = o.new_item()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GIT_COMMITTER_NAME", "sqmy-bridge")
+        mp.setenv("GIT_COMMITTER_EMAIL", "bridge@sample.example")
+        path = o.path(item)
+        fm = FrontMatter(path.read_text("utf-8"))
+        fm.append("reviews", entry(o, item, "初审", "li-chu"), before=("routes", "journal"))
+        path.write_text(fm.text(), "utf-8")
+        e = entry(o, item, "初审", "li-chu")
+        message = (f"初审 通过\n\nReview-Item: {item}\nReview-Stage: 初审\nReview-Decision: 通过\nReview-By: li-chu\n"
+                   f"Review-Digest: {e['digest']}\nReview-Forge: https://github.com/sample-office/sqmy/pull/7#pullrequestreview-1\n")
+        o.git("add", "-A")
+        mp.setenv("GIT_AUTHOR_NAME", PEOPLE["li-chu"][0])
+        mp.setenv("GIT_AUTHOR_EMAIL", PEOPLE["li-chu"][1])
+        o.git("commit", "-q", "-m", message)
+    sha = o.git("rev-parse", "HEAD").strip()
+    assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "wrong-signer")]
+
+
 def test_a_signature_present_is_checked_even_when_not_required(signing_office: tuple[Office, dict[str, Path]]) -> None:
     o, keys = signing_office
     office_yml = o.root / "units" / "office.yml"

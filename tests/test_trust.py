@@ -533,3 +533,22 @@ def test_docx_all_leaves_out_a_stale_item_and_says_so(git_office: Office) -> Non
     assert f"未生成：信息 {stale}：审定后标题或正文被修改" in result.stderr
     written = {p.name for p in (o.root / "build" / "docx").rglob("*.docx")}
     assert written == {f"直报-{kept}.docx"}
+
+
+def test_a_merge_that_puts_the_branch_first_does_not_launder_a_self_granted_role(git_office: Office) -> None:
+    """A hand-made merge whose first parent is the attacker's branch makes that branch the first-parent line:
+    its review is then judged by its own registry, but the registry change it rests on is still reported."""
+    o = git_office
+    item = o.new_item("li-chu", "关于规范共享单车停放的建议")
+    base = head(o)
+    o.git("checkout", "-q", "-b", "mine")
+    registry = grant(o, "zhang-wei", "初审")
+    assert o.review("zhang-wei", item, "初审", "通过").exit_code == 0
+    mine = head(o)
+    tree = o.git("rev-parse", f"{mine}^{{tree}}").strip()
+    merge = commit_tree(o, "zhang-wei", tree, [mine, base], "合并（分支在前）")
+    o.git("checkout", "-q", "main")
+    o.git("update-ref", "refs/heads/main", merge)
+    o.git("reset", "-q", "--hard")
+    assert ("units/people.yml", registry, "registry-not-office") in found(o)
+    assert CliRunner().invoke(main, ["audit"]).exit_code == 1

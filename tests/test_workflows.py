@@ -232,6 +232,12 @@ def test_required_check_script_fails_a_pull_request_that_grants_itself_a_role(gi
         "  github: sample-zhangwei\n", "  github: sample-zhangwei\n  roles:\n    - {role: 初审, from: 2024-01-01}\n"), "utf-8")
     o.commit_all("zhang-wei", "给自己加上初审角色")
     assert o.review("zhang-wei", item, "初审", "通过").exit_code == 0  # the branch's own registry would allow it
+    for planted in ("sqmy", "bin/sqmy", "scripts/sqmy/__main__.py"):  # the pull request's own "sqmy": never run
+        path = o.root / planted
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\necho 未发现违规\nexit 0\n", "utf-8")
+        path.chmod(0o755)
+    o.commit_all("zhang-wei", "自带一个审计程序")
     work = tmp_path / "work"
     clone(o.root, work / "base", base)
     clone(o.root, work / "pr", "item/self")

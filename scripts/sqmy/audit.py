@@ -333,7 +333,7 @@ class _Auditor:
                 self.flag(item, c, "outcome-shape", problem.message)
                 break
         after = chain.state(_entry(r) for r in new.reviews)
-        approved_on = _approval_day(new.reviews)
+        approved_on = _date(new.reviews[after.approval].get("date")) if after.approval is not None else None
         for label, day in _new_outcome_dates(old.data, new.data, outcome_changed):
             if day > c.committer_date + ONE_DAY:
                 self.flag(item, c, "outcome-date", f"{label}的日期 {day} 晚于记录它的提交的日期 {c.committer_date}：不能预先记录")
@@ -483,17 +483,6 @@ def _approves(appended: list[Mapping[str, Any]]) -> bool:
     return any(r.get("stage") == "审定" and r.get("decision") == "通过" for r in appended)
 
 
-def _approval_day(reviews: list[Mapping[str, Any]]) -> dt.date | None:
-    """The day of the latest 审定 通过 of the current round."""
-    day = None
-    for r in reviews:
-        if r.get("stage") == schema.REOPEN:
-            day = None
-        elif r.get("stage") == schema.CHAIN_STAGES[-1] and r.get("decision") == "通过":
-            day = _date(r.get("date"))
-    return day
-
-
 _LABELS = {"reviews": "审核记录", "adoptions": "采用记录", "instructions": "批示记录", "transfers": "转办记录", "solved": "解决问题记录"}
 
 
@@ -605,9 +594,9 @@ class _Audit:
 
     def _tasks(self, changes: Mapping[str, tuple[Change, ...]], touched: Mapping[str, set[str]]) -> list[Task]:
         history, git = self.history, self.git
-        merges: list[tuple[int, Commit, list[str]]] = []
+        merges: dict[str, list[str]] = {}  # merge commit -> the item paths it must account for
         added: list[str] = []
-        for order, c in enumerate(history.commits):
+        for c in history.commits:
             changed = changes.get(c.sha, ())
             if c.is_merge:
                 paths = {ch.path for ch in changed if _is_item(ch.path)}
@@ -616,21 +605,20 @@ class _Audit:
                 else:  # a merge inside a branch or a pull request: what its other parents bring
                     side = git.run("rev-list", *c.parents[1:], f"^{c.parents[0]}").split()
                     paths |= {ch.path for s in side if s in history.by_sha for ch in changes.get(s, ()) if _is_item(ch.path)}
-                merges.append((order, c, sorted(paths)))
+                merges[c.sha] = sorted(paths)
             elif history.since:
                 added += [ch.path for ch in changed if _is_item(ch.path) and not ch.old]
         # every parent's version of every merged path, and what a pull request's base already had, in one process each
-        versions = git.lookup([f"{p}:{path}" for _, c, paths in merges for path in paths for p in c.parents])
+        versions = git.lookup([f"{p}:{path}" for sha, paths in merges.items() for path in paths for p in history.by_sha[sha].parents])
         known = git.lookup([f"{history.since}:{path}" for path in added]) if history.since else {}
         tasks = []
-        merged = {c.sha: (order, paths) for order, c, paths in merges}
         for order, c in enumerate(history.commits):
             changed = changes.get(c.sha, ())
             entry = history.entries[c.sha]
             parent_date = self._parent_date(c)
-            if c.sha in merged:
+            if c.sha in merges:
                 in_diff = {ch.path: ch for ch in changed}
-                for path in merged[c.sha][1]:
+                for path in merges[c.sha]:
                     parents = tuple(versions.get(f"{p}:{path}", ("", "", 0))[0] for p in c.parents)
                     ch = in_diff.get(path)  # not in the diff: the merge kept its first parent's version
                     new, regular = (ch.new, ch.regular) if ch is not None else (parents[0], True)

@@ -51,7 +51,7 @@ class State:
     rejected: bool
     approved: bool  # 审定 通过: decided, county-adopted
     signed: Mapping[str, str]  # person -> the stage they signed
-    rounds: int = 1  # chains run: 1 + reopenings
+    approval: int | None = None  # index (in the entries given) of this round's 审定 通过, while there is one
 
     @property
     def decided(self) -> bool:
@@ -76,11 +76,10 @@ def state(entries: Iterable[Entry]) -> State:
     returned: tuple[str, str] | None = None
     rejected = approved = False
     signed: dict[str, str] = {}
-    rounds = 1
-    for e in entries:
+    approval: int | None = None
+    for index, e in enumerate(entries):
         if e.stage == REOPEN:  # a new chain: nothing of the old one counts for it
-            passed, pending, returned, rejected, approved, signed = {}, [], None, False, False, {}
-            rounds += 1
+            passed, pending, returned, rejected, approved, signed, approval = {}, [], None, False, False, {}, None
             continue
         signed.setdefault(e.by, e.stage)
         if e.stage == EXPERT_STAGE:
@@ -95,11 +94,12 @@ def state(entries: Iterable[Entry]) -> State:
         elif e.decision == "通过":
             passed[e.stage] = e.digest
             returned = None
-            approved = approved or e.stage == CHAIN_STAGES[-1]
+            if e.stage == CHAIN_STAGES[-1]:
+                approved, approval = True, index
         elif e.decision == "退回修改":
             returned = (e.stage, e.digest)
             passed.pop(e.stage, None)
-    return State(passed, tuple(pending), returned, rejected, approved, signed, rounds)
+    return State(passed, tuple(pending), returned, rejected, approved, signed, approval)
 
 
 def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tuple[str, str] | None:

@@ -95,13 +95,8 @@ def approved_on(item: Item, today: dt.date) -> dt.date | None:
     """The day of 审定 通过 while it still holds (the text not changed since), else None."""
     if APPROVED not in derive(item, today).statuses:
         return None
-    day: dt.date | None = None
-    for r in item.reviews:  # the approval of the current round (a reopening starts a new one)
-        if r.stage == REOPEN:
-            day = None
-        elif r.stage == CHAIN_STAGES[-1] and r.decision == "通过":
-            day = r.date
-    return day
+    index = chain.state(chain.Entry.from_review(r) for r in item.reviews).approval
+    return item.reviews[index].date if index is not None else None
 
 
 def explain(st: Status) -> str:
