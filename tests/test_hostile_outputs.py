@@ -215,6 +215,13 @@ def test_public_edition_holds_only_items_whose_approval_holds(hostile: Path) -> 
     assert (hostile / "site-public" / "_pagefind").is_dir()  # the search index was among the files read
 
 
+def test_internal_page_of_a_stale_item_says_what_it_means(hostile: Path) -> None:
+    page = (hostile / "site" / "items" / "2026" / STALE / "index.html").read_text("utf-8")
+    assert "审定后改动" in page
+    assert "原审核不再有效：请办公室运行 sqmy reopen 重新审核" in page
+    assert 'class="admonition warning"' in page
+
+
 def test_guide_examples_show_only_approved_public_items(hostile: Path) -> None:
     page = (hostile / "site" / "guide" / "examples" / "index.html").read_text("utf-8")
     assert "ZQXSTALE" not in page

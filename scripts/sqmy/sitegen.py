@@ -34,7 +34,7 @@ from .history import Step
 from .items import Item
 from .registry import Registry
 from .report import markdown
-from .status import ALL, APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive
+from .status import ALL, APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive, explain
 
 INTERNAL, PUBLIC = "internal", "public"
 AUDIENCES = (INTERNAL, PUBLIC)
@@ -182,7 +182,10 @@ def item_page(e: Edition, item: Item) -> str:
         meta.append(("转化渠道", "、".join(item.routes)))
     if e.internal:
         meta.append(("公开范围", item.audience))
-    lines = [f"# {md_text(e.shown(item.title))}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta]), md_body(e.shown(item.body).strip()), ""]
+    lines = [f"# {md_text(e.shown(item.title))}", "", table(["项目", "内容"], [[k, escape(str(v))] for k, v in meta])]
+    if explain(st):  # e.g. changed after 审定: say what it means and who acts, above the text nobody approved
+        lines += [f'!!! warning "{st.status}"', "", f"    {md_text(explain(st))}", ""]
+    lines += [md_body(e.shown(item.body).strip()), ""]
     lines += _review_section(e, item)
     lines += _outcome_section(e, item)
     lines += _documents_section(e, item)
