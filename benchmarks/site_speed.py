@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqmy import sitegen
 from sqmy.history import timelines
 from sqmy.paths import Repo
+from sqmy.site import pages as sitegen
 from sqmy.validate import load_all
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from docx.document import Document
 from docx.shared import Mm, Pt
 
-from sqmy import cache, documents, docxstyle, schema, stats, validate
+from sqmy import cache, schema, stats, validate
 from sqmy.cli import main
+from sqmy.docx import plan as documents
+from sqmy.docx import reference as docxstyle
 from sqmy.paths import Repo
 
 from .conftest import REPO, TODAY, Invoke

@@ -31,12 +31,17 @@ import pytest
 from click.testing import CliRunner
 from mkdocs.structure.toc import AnchorLink
 
-from sqmy import charts, documents, docxstyle, ooxml, sitegen, status
+from sqmy import status
 from sqmy.cli import main
+from sqmy.docx import ooxml
+from sqmy.docx import plan as documents
+from sqmy.docx import reference as docxstyle
 from sqmy.frontmatter import FrontMatter
 from sqmy.items import content_digest
-from sqmy.mkdocs_plugin import safe_toc, sanitize
 from sqmy.paths import Repo
+from sqmy.site import charts
+from sqmy.site import pages as sitegen
+from sqmy.site.plugin import safe_toc, sanitize
 from sqmy.validate import load_all
 
 from .conftest import REPO, SAMPLES, TODAY, Invoke

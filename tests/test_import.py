@@ -17,7 +17,7 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from sqmy.errors import SqmyError
-from sqmy.importdocx import add_phone, clean_markdown, guess_category, strip_personal
+from sqmy.intake.importdocx import add_phone, clean_markdown, guess_category, strip_personal
 
 from .conftest import Invoke
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sqmy.cli import items as cli_items
-from sqmy.newitem import new_id, yaml_scalar
+from sqmy.intake.new import new_id, yaml_scalar
 
 from .conftest import Invoke
 

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from sqmy import searchindex
+from sqmy.site import searchindex
 
 
 def test_han_text_gives_every_character_and_every_pair() -> None:

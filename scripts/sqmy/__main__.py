@@ -1,3 +1,3 @@
-from sqmy.cli import main
+from .cli import main
 
 main()

@@ -88,7 +88,7 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
 
     缺少的选项在终端中逐项询问；不在终端中运行时必须全部给出。
     """
-    from .. import newitem as newitem_mod  # imported when used: startup time matters
+    from ..intake import new as new_mod  # imported when used: startup time matters
     repo = _repo()
     reg, _ = registry.load(repo)
     day = today()
@@ -102,8 +102,8 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
         source = _ask(source, "信息来源", list(schema.SOURCES), "委员调研")
     except _Missing as missing:
         raise SqmyError(f"缺少选项：{missing}。请用 --help 查看各选项，或在终端中运行以逐项填写。") from None
-    spec = newitem_mod.NewItem(title.strip(), tuple(author_list), unit, category, focus, source, audience, key_topic, draft)
-    path = newitem_mod.write(repo, reg, spec, day)
+    spec = new_mod.NewItem(title.strip(), tuple(author_list), unit, category, focus, source, audience, key_topic, draft)
+    path = new_mod.write(repo, reg, spec, day)
     click.echo(repo.display(path))
 
 
@@ -125,7 +125,7 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
 
     已导入过的文件不会重复导入。有文件无法导入时退出码为 1，其余文件照常导入。
     """
-    from .. import importdocx  # imported when used: startup time matters
+    from ..intake import importdocx  # imported when used: startup time matters
     repo = _repo()
     options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
     failed = known = 0

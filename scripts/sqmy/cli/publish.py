@@ -48,37 +48,37 @@ DOCX_OUTPUT = click.option("--output", "-o", type=click.Path(path_type=Path), he
 
 
 def _planner(repo: Repo, day: dt.date) -> Any:
-    from .. import documents
+    from ..docx import plan
 
     loaded = _load(repo, day)
-    return documents.Planner(repo, loaded.registry, loaded.items, day)
+    return plan.Planner(repo, loaded.registry, loaded.items, day)
 
 
 def _write_docs(repo: Repo, docs: list[Any], output: Path | None, folder: bool = False) -> None:
     """Convert `docs`, showing progress on stderr, and print each file written."""
-    from .. import documents, docxstyle
+    from ..docx import plan, reference
 
-    reference = docxstyle.reference_doc(repo)
+    reference_doc = reference.reference_doc(repo)
     if not docs:
         click.echo("没有需要生成的公文。", err=True)
         return
     if not folder and output is not None:
         if len(docs) != 1:
             raise SqmyError(f"要生成 {len(docs)} 份公文，--output 应为文件夹")
-        data = documents.convert(docs[0], reference)
+        data = plan.convert(docs[0], reference_doc)
         from ..fsutil import write_bytes
 
         write_bytes(output, data)
         click.echo(str(output))
         return
-    out_dir = output or repo.root / documents.OUTPUT
+    out_dir = output or repo.root / plan.OUTPUT
     step = max(1, len(docs) // 10)
 
     def progress(done: int, total: int, doc: Any) -> None:
         if total > 1 and (sys.stderr.isatty() or done % step == 0 or done == total):
             click.echo(f"生成公文 {done}/{total}：{doc.name}", err=True)
 
-    for path in documents.write_all(docs, out_dir, reference, progress=progress):
+    for path in plan.write_all(docs, out_dir, reference_doc, progress=progress):
         click.echo(repo.display(path))
 
 
@@ -156,12 +156,12 @@ def docx_bulletin(year: int | None, period_name: str | None, start: str | None, 
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="写入的文件夹（默认 build/docx/）")
 def docx_all(year: int | None, kinds: tuple[str, ...], output: Path | None) -> None:
     """一年的全部公文：各期期刊、直报件、参阅件、转办函和年度通报，并行生成。"""
-    from .. import documents
+    from ..docx import plan
 
     repo = _repo()
     day = today()
     planner = _planner(repo, day)
-    docs = planner.year(year or day.year, kinds or documents.KINDS)
+    docs = planner.year(year or day.year, kinds or plan.KINDS)
     _write_docs(repo, docs, output, folder=True)
     for reason in planner.skipped:
         click.echo(f"sqmy：未生成：{reason}", err=True)

@@ -25,15 +25,17 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import newitem, pandocio, personal, yamlsrc
-from . import registry as registry_mod
-from .errors import EXIT_USAGE, SqmyError
-from .findings import ERROR, has_errors
-from .fsutil import write_text
-from .items import normalize_text
-from .paths import Repo
-from .registry import Registry, Unit
-from .validate import Context, ItemTooLarge, NotRegularItem, check_item, item_files, read_item
+from .. import personal, yamlsrc
+from .. import registry as registry_mod
+from ..docx import pandoc
+from ..errors import EXIT_USAGE, SqmyError
+from ..findings import ERROR, has_errors
+from ..fsutil import write_text
+from ..items import normalize_text
+from ..paths import Repo
+from ..registry import Registry, Unit
+from ..validate import Context, ItemTooLarge, NotRegularItem, check_item, item_files, read_item
+from . import new as newitem
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -615,7 +617,7 @@ def convert_body(sub: Submission) -> str:
     with tempfile.TemporaryDirectory(prefix="sqmy-import-") as folder:
         path = Path(folder) / "body.docx"
         sub.document.save(str(path))
-        return pandocio.docx_to_markdown(path)
+        return pandoc.docx_to_markdown(path)
 
 
 _IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\([^)]*\)(?:\{[^{}]*\})?|<img\b[^>]*>")

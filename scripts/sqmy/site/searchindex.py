@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import SqmyError
+from ..errors import SqmyError
 
 # what the browser must use too (assets/search.js): Han characters, and runs of Latin letters or digits
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")

@@ -12,7 +12,7 @@ or event handler, no link but to web, mail or relative addresses, ids only as
 the table of contents makes them. The table of contents and the page title,
 which the theme prints without escaping, are sanitized too. Charts (inline SVG
 drawn from counts and registry names) are put back after sanitizing, in place
-of placeholders no item can forge (sitegen.Edition.figure).
+of placeholders no item can forge (pages.Edition.figure).
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from . import searchindex, sitegen
-from .dates import today
-from .documents import OUTPUT, documents_of
-from .errors import SqmyError
-from .fsutil import write_text
-from .history import timelines
-from .paths import find_repo
-from .validate import SOFT_RULES, load_all
+from ..dates import today
+from ..docx.plan import OUTPUT, documents_of
+from ..errors import SqmyError
+from ..fsutil import write_text
+from ..history import timelines
+from ..paths import find_repo
+from ..validate import SOFT_RULES, load_all
+from . import pages, searchindex
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
 
@@ -88,7 +88,7 @@ def safe_toc(links: list[AnchorLink]) -> list[AnchorLink]:
     kept: list[AnchorLink] = []
     for link in links:
         children = safe_toc(link.children)
-        title = text_only(link.title.replace(sitegen.LT, "&lt;"))
+        title = text_only(link.title.replace(pages.LT, "&lt;"))
         if not title or not _ID.fullmatch(link.id):
             kept += children
             continue
@@ -98,20 +98,20 @@ def safe_toc(links: list[AnchorLink]) -> list[AnchorLink]:
 
 
 class _Options(Config):  # type: ignore[no-untyped-call]
-    audience = config_options.Choice(sitegen.AUDIENCES, default=sitegen.INTERNAL)
+    audience = config_options.Choice(pages.AUDIENCES, default=pages.INTERNAL)
     # pagefind: an index in chunks, fetched as a query needs it (fast at 10,000 items);
     # none: leave search to another plugin (e.g. mkdocs-material's `search`)
     search = config_options.Choice(("pagefind", "none"), default="pagefind")
 
 
 class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
-    edition: sitegen.Edition
+    edition: pages.Edition
     pages: dict[str, str]
     sanitized: set[str]  # the pages sanitized after rendering (see the module's description)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         audience = os.environ.get("SQMY_AUDIENCE") or self.config.audience
-        if audience not in sitegen.AUDIENCES:
+        if audience not in pages.AUDIENCES:
             raise PluginError(f"SQMY_AUDIENCE 应为 internal 或 public，现在是“{audience}”")
         try:
             repo = find_repo(Path(config.config_file_path).parent)
@@ -125,27 +125,27 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         doubtful = {f.path for f in loaded.findings if f.rule in SOFT_RULES} - broken
         if doubtful:
             log.warning("%d 条信息审定后改动或期号重号：内部版按实际状态显示，公开版不收录审定后改动的信息；运行 sqmy validate 查看详情", len(doubtful))
-        history = timelines(repo) if audience == sitegen.INTERNAL else {}
+        history = timelines(repo) if audience == pages.INTERNAL else {}
         self.documents: dict[str, Path] = {}
         links: dict[str, list[tuple[str, str]]] = {}
-        if audience == sitegen.INTERNAL:  # the Word files `sqmy docx all` made, copied into the site and linked
+        if audience == pages.INTERNAL:  # the Word files `sqmy docx all` made, copied into the site and linked
             found = documents_of(repo, loaded.items, loaded.registry.office.journal_title)
             for item_id, docs in found.items():
                 for label, relative in docs:
                     site_path = f"docx/{relative.as_posix()}"
                     self.documents[site_path] = repo.root / OUTPUT / relative
                     links.setdefault(item_id, []).append((label, site_path))
-        self.edition = sitegen.edition(loaded.registry, loaded.items, audience, day, history, links)
-        self.pages = sitegen.pages(self.edition)
+        self.edition = pages.edition(loaded.registry, loaded.items, audience, day, history, links)
+        self.pages = pages.pages(self.edition)
         self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
         if self.config.search == "pagefind":
-            self.pages["search.md"] = sitegen.SEARCH_PAGE
+            self.pages["search.md"] = pages.SEARCH_PAGE
         office = loaded.registry.office
-        suffix = "" if audience == sitegen.INTERNAL else "（公开版）"
+        suffix = "" if audience == pages.INTERNAL else "（公开版）"
         config.site_name = escape(f"{office.short_name}社情民意信息{suffix}")  # the theme prints it as HTML
         if not config.nav:
-            extra = [{"晾晒比拼": "rankings.md"}] if audience == sitegen.INTERNAL else []
-            config.nav = sitegen.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
+            extra = [{"晾晒比拼": "rankings.md"}] if audience == pages.INTERNAL else []
+            config.nav = pages.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any, **_: Any) -> Any:
@@ -160,7 +160,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
         if self.config.search == "pagefind":
-            script = resources.files("sqmy").joinpath("assets", "search.js").read_text("utf-8")
+            script = resources.files("sqmy.site").joinpath("assets", "search.js").read_text("utf-8")
             files.append(File.generated(config, "assets/sqmy-search.js", content=script))
         for path, source in self.documents.items():
             files.append(File.generated(config, path, abs_src_path=str(source)))
@@ -169,19 +169,19 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files, **_: Any) -> str:
         if page.file.src_uri not in self.sanitized:
             return html
-        clean = sanitize(html.replace(sitegen.LT, "&lt;"))
+        clean = sanitize(html.replace(pages.LT, "&lt;"))
         if "SQMYFIGURE" in clean:
             for placeholder, svg in self.edition.figures.items():
                 clean = clean.replace(placeholder, svg)
         page.toc = TableOfContents(safe_toc(list(page.toc)))
         # the theme prints the title unescaped (and base.html un-escapes it with striptags): text, escaped, in meta
-        page.meta["title"] = text_only((page.title or "").replace(sitegen.LT, "&lt;"))
+        page.meta["title"] = text_only((page.title or "").replace(pages.LT, "&lt;"))
         return clean
 
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
-        write_text(Path(config.site_dir) / "items.json", sitegen.items_json(self.edition))
+        write_text(Path(config.site_dir) / "items.json", pages.items_json(self.edition))
         if self.config.search == "pagefind":
             try:
-                searchindex.build(sitegen.search_documents(self.edition), Path(config.site_dir))
+                searchindex.build(pages.search_documents(self.edition), Path(config.site_dir))
             except SqmyError as exc:
                 raise PluginError(exc.message) from None

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import ooxml, pandocio, personal, schema
-from .errors import SqmyError
-from .fsutil import write_bytes
-from .items import Item, Transfer
-from .paths import Repo
-from .registry import Registry
-from .status import STALE, approved_on, derive
+from .. import personal, schema
+from ..errors import SqmyError
+from ..fsutil import write_bytes
+from ..items import Item, Transfer
+from ..paths import Repo
+from ..registry import Registry
+from ..status import STALE, approved_on, derive
+from . import ooxml, pandoc
 
 TEMPLATES = Path("templates") / "docx"
 OUTPUT = Path("build") / "docx"
@@ -262,7 +263,7 @@ class Planner:
 
     def bulletin(self, when: Any) -> Doc:
         """The 通报 for a period (stats.Period): funnel, rankings, quotas and overdue follow-ups, as tables."""
-        from . import report, score, stats, views  # noqa: PLC0415
+        from .. import report, score, stats, views  # noqa: PLC0415
 
         cell = report.cell_text
         items = list(self.items.values())
@@ -296,7 +297,7 @@ class Planner:
 
     def year(self, year: int, kinds: Iterable[str] = KINDS) -> list[Doc]:
         """Every document of a year: the journal issues, each item's documents and the year's 通报."""
-        from . import stats  # noqa: PLC0415
+        from .. import stats  # noqa: PLC0415
 
         wanted = set(kinds)
         docs: list[Doc] = []
@@ -331,7 +332,7 @@ class Planner:
 
 def convert(doc: Doc, reference: Path) -> bytes:
     """The Word file of `doc`, checked (see `check`)."""
-    data = pandocio.markdown_to_docx(ooxml.split(doc.markdown), reference, ooxml.NONCE)
+    data = pandoc.markdown_to_docx(ooxml.split(doc.markdown), reference, ooxml.NONCE)
     check(doc.name, data)
     return data
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from . import validate, yamlsrc
-from .errors import SqmyError
-from .fsutil import write_text
-from .paths import Repo
-from .registry import Registry
+from .. import validate, yamlsrc
+from ..errors import SqmyError
+from ..fsutil import write_text
+from ..paths import Repo
+from ..registry import Registry
 
 TEMPLATE = Path("templates") / "item.md.j2"
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from . import __version__, cache, schema, yamlsrc
-from .errors import SqmyError
-from .fsutil import write_bytes
-from .paths import Repo
+from .. import __version__, cache, schema, yamlsrc
+from ..errors import SqmyError
+from ..fsutil import write_bytes
+from ..paths import Repo
 
 DEFINITION = Path("templates") / "docx" / "styles.yml"
 TWIPS_PER_MM = 1440 / 25.4
@@ -124,11 +124,11 @@ def build(definition: Mapping[str, Any]) -> bytes:
     import docx  # noqa: PLC0415 - only document commands need python-docx
     from docx.enum.style import WD_STYLE_TYPE  # noqa: PLC0415
 
-    from . import pandocio  # noqa: PLC0415
+    from . import pandoc  # noqa: PLC0415
 
     geometry = Geometry(definition["page"])
     geometry.body_size = definition["styles"].get("Normal", {}).get("size", 16)
-    document = docx.Document(io.BytesIO(pandocio.run(["--print-default-data-file", "reference.docx"])))
+    document = docx.Document(io.BytesIO(pandoc.run(["--print-default-data-file", "reference.docx"])))
     styles = definition["styles"]
     latin = definition["latin_font"]
 

@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from . import charts, personal
-from . import score as score_mod
-from . import stats as stats_mod
-from .history import Step
-from .items import Item
-from .registry import Registry
-from .report import markdown
-from .status import ALL, APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive, explain
+from .. import personal
+from .. import score as score_mod
+from .. import stats as stats_mod
+from ..history import Step
+from ..items import Item
+from ..registry import Registry
+from ..report import markdown
+from ..status import ALL, APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive, explain
+from . import charts
 
 INTERNAL, PUBLIC = "internal", "public"
 AUDIENCES = (INTERNAL, PUBLIC)

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import SqmyError
+from ..errors import SqmyError
 
 
 @functools.cache

@@ -1,0 +1,1 @@
+"""The archive: pages generated from the items, search, charts and the MkDocs plugin."""
