@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from sqmy.history import timelines
+from sqmy.load import load_all
 from sqmy.paths import Repo
-from sqmy.site import pages as sitegen
-from sqmy.validate import load_all
+from sqmy.site import pages as site_pages
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -91,8 +91,8 @@ def write_bare(office: Path, bare: Path, today: str, extra: str = "plugins: []\n
     """The pages sqmy generates for `office`, as plain Markdown files under a bare mkdocs-material configuration."""
     loaded = load_all(Repo(office), dt.date.fromisoformat(today))
     steps = timelines(Repo(office))  # the same pages, Git steps and all
-    edition = sitegen.edition(loaded.registry, loaded.items, sitegen.INTERNAL, dt.date.fromisoformat(today), steps)
-    for path, text in sitegen.pages(edition).items():
+    edition = site_pages.edition(loaded.registry, loaded.items, site_pages.INTERNAL, dt.date.fromisoformat(today), steps)
+    for path, text in site_pages.pages(edition).items():
         (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
         (bare / "docs" / path).write_text(text, "utf-8")
     shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
@@ -101,7 +101,7 @@ def write_bare(office: Path, bare: Path, today: str, extra: str = "plugins: []\n
 
 def _nav() -> str:
     lines = []
-    for entry in sitegen.NAV:
+    for entry in site_pages.NAV:
         for title, target in entry.items():
             if isinstance(target, list):
                 lines.append(f"  - {title}:")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sqmy import cache
+from sqmy.load import load_all
 from sqmy.paths import Repo
-from sqmy.validate import load_all
 
 from .conftest import Invoke
 

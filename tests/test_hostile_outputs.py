@@ -38,11 +38,11 @@ from sqmy.docx import plan as documents
 from sqmy.docx import reference as docxstyle
 from sqmy.frontmatter import FrontMatter
 from sqmy.items import content_digest
+from sqmy.load import load_all
 from sqmy.paths import Repo
 from sqmy.site import charts
-from sqmy.site import pages as sitegen
+from sqmy.site import pages as site_pages
 from sqmy.site.plugin import safe_toc, sanitize
-from sqmy.validate import load_all
 
 from .conftest import REPO, SAMPLES, TODAY, Invoke
 from .test_documents import all_text, render_pdfs, styled
@@ -261,12 +261,12 @@ def test_public_status_of_an_overdue_transfer_is_transferring_everywhere(hostile
 
 def test_public_status_keeps_the_order_of_the_workflow() -> None:
     overdue = status.Status(status.OVERDUE, (status.OVERDUE, status.ANSWERED, status.APPROVED), None, (), 12)
-    shown = sitegen.public_status(overdue)
+    shown = site_pages.public_status(overdue)
     assert shown.status == status.ANSWERED  # one transfer answered, one overdue: as if the overdue one were in time
     assert shown.statuses == (status.ANSWERED, status.TRANSFERRING, status.APPROVED)
     assert shown.overdue_days == 0
     plain = status.Status(status.APPROVED, (status.APPROVED,), None, ())
-    assert sitegen.public_status(plain) is plain
+    assert site_pages.public_status(plain) is plain
 
 
 # --- 3. no live markup from items, in either edition ---------------------------------------------------
@@ -367,15 +367,15 @@ def test_public_edition_masks_phone_and_id_numbers(hostile: Path) -> None:
     reviews = tuple(dataclasses.replace(r, digest=content_digest(title, body)) for r in item.reviews)
     solved = (dataclasses.replace(item.solved[0], summary=f"回复了 {PHONE}"),) if item.solved else ()
     item = dataclasses.replace(item, title=title, body=body, reviews=reviews, solved=solved)
-    e = sitegen.edition(loaded.registry, [item], sitegen.PUBLIC, DAY)
+    e = site_pages.edition(loaded.registry, [item], site_pages.PUBLIC, DAY)
     assert [i.id for i in e.items] == [item.id]
-    texts = [*sitegen.pages(e).values(), sitegen.items_json(e), *(doc for _, doc in sitegen.search_documents(e))]
+    texts = [*site_pages.pages(e).values(), site_pages.items_json(e), *(doc for _, doc in site_pages.search_documents(e))]
     assert [t for t in texts if PHONE in t or ID_NUMBER in t] == []
-    page = sitegen.pages(e)[sitegen.item_url(item)]
+    page = site_pages.pages(e)[site_pages.item_url(item)]
     assert "138\\*\\*\\*\\*5678" in page  # masked (and escaped for Markdown) in the title
     assert "138****5678" in page  # and in the body
-    internal = sitegen.edition(loaded.registry, [item], sitegen.INTERNAL, DAY)
-    assert PHONE in sitegen.pages(internal)[sitegen.item_url(item)]  # the internal edition shows the item as written
+    internal = site_pages.edition(loaded.registry, [item], site_pages.INTERNAL, DAY)
+    assert PHONE in site_pages.pages(internal)[site_pages.item_url(item)]  # the internal edition shows the item as written
 
 
 # --- 4. Word documents: item text is text ---------------------------------------------------------------

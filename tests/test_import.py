@@ -1,7 +1,8 @@
 """`sqmy import`: Word files in the layouts members use become valid items.
 
 The Word files are made here, with python-docx (and with LibreOffice when it is
-installed), so that no binary file is kept in the repository.
+installed), so that no binary file is kept in the repository. The stages are
+tested on their own in tests/test_intake_*.py.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-from sqmy.errors import SqmyError
-from sqmy.intake.importdocx import add_phone, clean_markdown, guess_category, strip_personal
 
 from .conftest import Invoke
 
@@ -366,69 +364,6 @@ def test_libreoffice_document(office: Path, sqmy: Invoke, tmp_path: Path) -> Non
     assert sqmy("validate").exit_code == 0
 
 
-# --- the parts -----------------------------------------------------------------------
-
-
-def test_add_phone_keeps_every_other_byte() -> None:
-    block = "# 人员\n- id: a\n  name: 甲\n  email: a@x.cn  # 邮箱\n  roles:\n    - {role: 初审, from: 2024-01-01}\n- id: b\n  name: 乙\n  email: b@x.cn\n"
-    assert add_phone(block, "a", PHONE) == block.replace("  roles:", f'  phone: "{PHONE}"\n  roles:')
-    assert add_phone(block, "b", PHONE) == block + f'  phone: "{PHONE}"\n'
-    no_newline = block.rstrip("\n")
-    assert add_phone(no_newline, "b", PHONE) == no_newline + f'\n  phone: "{PHONE}"\n'
-    flow = "- {id: a, name: 甲, email: a@x.cn }\n- {id: b, name: 乙}\n"
-    assert add_phone(flow, "a", PHONE) == f'- {{id: a, name: 甲, email: a@x.cn, phone: "{PHONE}" }}\n- {{id: b, name: 乙}}\n'
-    crlf = block.replace("\n", "\r\n")
-    assert add_phone(crlf, "a", PHONE) == crlf.replace("  roles:", f'  phone: "{PHONE}"\r\n  roles:')
-    empty = "- id: a\n  phone: null\n  name: 甲\n"
-    assert add_phone(empty, "a", PHONE) == f'- id: a\n  phone: "{PHONE}"\n  name: 甲\n'
-
-
-def test_clean_markdown() -> None:
-    pandoc = (
-        "[]{#_GoBack}![](media/image1.png){width=\"2in\"}情况[说明]{.underline}。\n\n"
-        "# 一、存在的问题 {#section .unnumbered}\n\n"
-        "**（一）**\u200b**设施不足**\n\n"
-        "一、加强统筹。由县民政局牵头。\n\n"
-        "二、意见建议\n\n"
-        "-   甲\n\n-   乙\n\n1.  丙\n\n2.  丁\n\n"
-        "第一行\\\n第二行\n"
-    )
-    text, warnings = clean_markdown(pandoc)
-    assert text == (
-        "情况说明。\n\n## 一、存在的问题\n\n### （一）\u200b设施不足\n\n一、加强统筹。由县民政局牵头。\n\n"
-        "## 二、意见建议\n\n-   甲\n-   乙\n\n1. 丙\n2. 丁\n\n第一行\n\n第二行\n"
-    )
-    assert warnings == ["文件中的 1 张图片未导入（信息正文只收文字；需要时请另附）"]
-
-
-def test_strip_personal() -> None:
-    text, found = strip_personal(f"请拨 {PHONE} 或 0571-88886666 或 139 0000 0001，证件 {ID_NUMBER}。日期 20251231，金额 12345678901 元")
-    assert PHONE not in text
-    assert "88886666" not in text
-    assert ID_NUMBER not in text
-    assert "139 0000 0001" not in text
-    assert found == ["手机号码（138****5678）", "固定电话（057*****6666）", "手机号码（139****0001）", "身份证号码（110***********1234）"]
-    assert "12345678901" in text  # not a mobile number (no 1[3-9] prefix): left alone
-    assert "20251231" in text
-
-
-def test_strip_personal_every_way_of_writing() -> None:
-    """The forms personal.py knows are all removed; amounts, dates and ids stay."""
-    written = (
-        "甲 +86 139 1234 5678；乙 １３９１２３４５６７８；丙（0571）8765 4321；丁 010-6552 9988；"
-        "戊 110101 19900307 123X；己 0086-138-0000-0002。2025年3月14日投入 12345678元，见 2025-0314-zhangwei-1。"
-    )
-    text, found = strip_personal(written)
-    assert found == [
-        "手机号码（139****5678）", "手机号码（139****5678）", "固定电话（057*****4321）", "固定电话（010****9988）",
-        "身份证号码（110***********123X）", "手机号码（138****0002）",
-    ]
-    assert text == (
-        "甲 （号码已删除）；乙 （号码已删除）；丙（号码已删除）；丁 （号码已删除）；"
-        "戊 （号码已删除）；己 （号码已删除）。2025年3月14日投入 12345678元，见 2025-0314-zhangwei-1。"
-    )
-
-
 def test_phones_in_a_grouped_or_international_form_are_registered_plainly(office: Path, sqmy: Invoke, word: Build) -> None:
     """+86 139 1234 5678 on the 反映人 line is 李初's phone: registered as 11 digits, never written into the item."""
     source = word(
@@ -448,12 +383,6 @@ def test_phones_in_a_grouped_or_international_form_are_registered_plainly(office
     assert 'phone: "13912345678"' in (office / "units" / "people.yml").read_text("utf-8")
 
 
-def test_people_file_with_an_alias_is_not_edited() -> None:
-    text = "- &p {id: li-chu, name: 李初}\n- *p\n"
-    with pytest.raises(SqmyError, match="格式错误"):
-        add_phone(text, "li-chu", "13912345678")
-
-
 def test_import_refuses_a_linked_items_folder(office: Path, sqmy: Invoke, word: Build, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -462,15 +391,3 @@ def test_import_refuses_a_linked_items_folder(office: Path, sqmy: Invoke, word: 
     assert result.exit_code == 1
     assert "items/2026 是符号链接：sqmy 不通过链接写入信息" in result.stderr
     assert list(elsewhere.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    ("title", "body", "expected"),
-    [
-        ("关于加强生态环保工作的建议", "", "生态环保"),
-        ("关于小区停车的建议", "社区居民反映社区车位不足", "社区管理"),
-        ("关于提升服务质量的建议", "做好管理和服务", None),  # generic words decide nothing
-    ],
-)
-def test_guess_category(title: str, body: str, expected: str | None) -> None:
-    assert guess_category(["生态环保", "社区管理", "养老服务", "其他"], title, body) == expected

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sqmy import registry, schema, status
+from sqmy.load import Loaded, load_all
 from sqmy.paths import Repo
-from sqmy.validate import Loaded, load_all
 
 from .conftest import REPO, TODAY, Invoke
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from sqmy import registry
 from sqmy.cli import main
+from sqmy.load import load_all
 from sqmy.paths import Repo
-from sqmy.validate import load_all
 
 from .conftest import REPO
 from .gitoffice import Office
@@ -84,6 +84,7 @@ def test_public_edition_shows_nothing_internal(built: Path) -> None:
     public = [i for i in items if i.audience == "公开"]
     internal = [i for i in items if i.audience != "公开"]
     index = json.loads((site / "items.json").read_text("utf-8"))
+    assert index["edition"] == "public"  # `sqmy build --audience public`, though mkdocs.yml says internal
     assert {row["id"] for row in index["items"]} == {i.id for i in public}
     secrets = {i.id for i in internal} | {i.title for i in internal}
     secrets |= {p.phone for p in reg.people.values() if p.phone} | {p.email for p in reg.people.values()}
@@ -112,6 +113,56 @@ def test_mkdocs_itself_builds_the_archive(built: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (out / "items.json").is_file()
     assert len(json.loads((out / "items.json").read_text("utf-8"))["items"]) == 65
+
+
+def _mkdocs(root: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    env = {"SQMY_TODAY": DAY, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", **env}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out)], cwd=root, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def test_mkdocs_builds_the_edition_mkdocs_yml_names(built: Path, tmp_path: Path) -> None:
+    """`plugins: - sqmy: {audience: public}` makes the public edition; the environment has no say (no SQMY_AUDIENCE)."""
+    root = tmp_path / "office"
+    for name in ("units", "items", "templates"):
+        shutil.copytree(built / name, root / name)
+    config = (built / "mkdocs.yml").read_text("utf-8")
+    assert "audience: internal" in config
+    (root / "mkdocs.yml").write_text(config.replace("audience: internal", "audience: public"), "utf-8")
+    result = _mkdocs(root, tmp_path / "out", SQMY_AUDIENCE="internal")
+    assert result.returncode == 0, result.stderr
+    index = json.loads((tmp_path / "out" / "items.json").read_text("utf-8"))
+    assert index["edition"] == "public"
+    assert len(index["items"]) == len(json.loads((built / "site-public" / "items.json").read_text("utf-8"))["items"])
+    assert not (tmp_path / "out" / "rankings").exists()
+
+
+def test_build_needs_the_sqmy_plugin(office: Path) -> None:
+    shutil.copy(REPO / "mkdocs.yml", office)
+    shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
+    config = (office / "mkdocs.yml").read_text("utf-8")
+    (office / "mkdocs.yml").write_text(re.sub(r"plugins:\n(  .*\n)+", "", config), "utf-8")
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "mkdocs.yml 没有启用 sqmy 插件" in result.stderr
+
+
+def test_build_uses_the_office_page_templates(office: Path) -> None:
+    """A template in the office's templates/site/ replaces the package's; it is not copied into the site."""
+    shutil.copy(REPO / "mkdocs.yml", office)
+    shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
+    (office / "templates" / "site" / "examples.md.j2").write_text(
+        "# 本县优秀信息\n\n{% for i in examples %}\n- [{{ i.title|md }}](../{{ url(i) }})，本县推荐\n{% endfor %}\n", "utf-8")
+    for audience in ("internal", "public"):
+        result = CliRunner().invoke(main, ["build", "--audience", audience])
+        assert result.exit_code == 0, result.output
+        site = office / ("site" if audience == "internal" else "site-public")
+        page = (site / "guide" / "examples" / "index.html").read_text("utf-8")
+        assert "本县优秀信息" in page
+        assert "关于加快老旧小区加装电梯和管网改造的建议</a>，本县推荐" in page
+        assert "优秀信息示例" not in page
+        assert "审核过程" in (site / "items/2025/2025-0506-zhangwei-1/index.html").read_text("utf-8")  # the others are the package's
+        assert not list(site.rglob("*.j2"))
 
 
 def test_build_without_mkdocs_yml(office: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sqmy import load as load_mod
 from sqmy import personal, registry
 from sqmy import validate as validate_mod
 from sqmy.dates import today
@@ -142,10 +143,10 @@ def test_parallel_check_matches_serial(broken_office: Path, monkeypatch: pytest.
     repo = Repo(broken_office)
     reg, _ = registry.load(repo)
     ctx = validate_mod.Context(repo, reg, today())
-    paths = validate_mod.item_files(repo)
-    serial = validate_mod.check_items(ctx, paths)
-    monkeypatch.setattr(validate_mod, "PARALLEL_THRESHOLD", 2)
-    parallel = validate_mod.check_items(ctx, paths)
+    paths = load_mod.item_files(repo)
+    serial = load_mod.check_items(ctx, paths)
+    monkeypatch.setattr(load_mod, "PARALLEL_THRESHOLD", 2)
+    parallel = load_mod.check_items(ctx, paths)
     assert parallel == serial
     assert any(item is None for item, _, _ in parallel)
 

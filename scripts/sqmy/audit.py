@@ -33,15 +33,15 @@ from .gitio import Change, Commit, Git
 from .items import content_digest
 from .lineage import Registries
 from .paths import Repo
+from .protocol import REVIEW_FORGE, allowed_signers, review_trailers
 from .registry import Registry
-from .review import trailers
 
 ITEMS = "items/"
 UNITS = lineage.UNITS
 OUTCOME_KEYS = schema.OUTCOME_FIELDS
 OUTCOME_LISTS = tuple(k for k in OUTCOME_KEYS if schema.schema("item")["properties"][k].get("type") == "array")
 ONE_DAY = dt.timedelta(days=1)  # commit dates are days in each person's own time zone
-OFFICE = "办公室"
+OFFICE = schema.OFFICE
 GENERATED = (".github/CODEOWNERS", ".github/allowed_signers")  # written by `sqmy generate` from units/
 
 
@@ -356,7 +356,7 @@ class _Auditor:
             self.flag(item, c, "review-shape", f"审核记录的写法不对：{problems[0].message}")
             return
         entry = _entry(review)
-        expected = trailers(item, entry.stage, entry.decision, entry.by, entry.digest)
+        expected = review_trailers(item, entry.stage, entry.decision, entry.by, entry.digest)
         if any(c.trailers.get(k) != v for k, v in expected.items()):
             self.flag(item, c, "review-not-by-tool", "审核记录不是由 sqmy 提交的（提交说明中没有相符的 Review- 标记），视为手工填写")
         if t.files > 1:
@@ -386,7 +386,7 @@ class _Auditor:
         if why:
             self.flag(item, c, why[0], why[1])
         bridge = reg.office.bridge_email
-        forge = bool(c.trailers.get("Review-Forge"))
+        forge = bool(c.trailers.get(REVIEW_FORGE))
         if forge and (not bridge or c.committer_email.lower() != bridge.lower()):
             self.flag(item, c, "forge-not-bridge", f"提交说明称转自论坛审核，但提交者 {c.committer_email} 不是办公室设置的桥接账号 {bridge or '（未设置）'}")
         self.report.review_commits[c.sha] = (item, person.id, forge, False)  # whether signed: read in one pass later
@@ -480,7 +480,7 @@ def _raw_len(version: Version, key: str) -> int:
 
 
 def _approves(appended: list[Mapping[str, Any]]) -> bool:
-    return any(r.get("stage") == "审定" and r.get("decision") == "通过" for r in appended)
+    return any(r.get("stage") == schema.FINAL and r.get("decision") == schema.PASS for r in appended)
 
 
 _LABELS = {"reviews": "审核记录", "adoptions": "采用记录", "instructions": "批示记录", "transfers": "转办记录", "solved": "解决问题记录"}
@@ -510,17 +510,6 @@ def _new_outcome_dates(old: Mapping[str, Any], new: Mapping[str, Any], keys: Ite
             feedback, old_feedback = entry.get("feedback"), was.get("feedback")
             if isinstance(feedback, dict) and feedback != old_feedback and (day := _date(feedback.get("date"))):
                 yield "反馈记录", day
-
-
-def allowed_signers(reg: Registry, header: str = "# allowed signers for git, from units/people.yml") -> str:
-    """Git's allowed-signers file from the registry: one line per registered SSH key."""
-    lines = [header]
-    for person in reg.people.values():
-        if person.ssh_key:
-            lines.append(f'{person.email} namespaces="git" {person.ssh_key}')
-    if reg.office.bridge_email and reg.office.bridge_ssh_key:
-        lines.append(f'{reg.office.bridge_email} namespaces="git" {reg.office.bridge_ssh_key}')
-    return "\n".join(lines) + "\n"
 
 
 # --- the whole audit ------------------------------------------------------------------------------

@@ -27,11 +27,13 @@ from typing import Any
 
 from . import registry as registry_mod
 from . import review, schema, status
-from .chain import EXPERT_STAGE, ROLE_OF_STAGE
-from .errors import SqmyError
+from .chain import ROLE_OF_STAGE
+from .errors import Refused, SqmyError
 from .gitio import Git
+from .load import load_item
 from .paths import Repo
 from .registry import Person, Registry
+from .schema import EXPERT_STAGE
 
 RECORDED, REFUSED, IGNORED = 0, 1, 2
 
@@ -69,11 +71,11 @@ def parse_command(body: str) -> Command | None:
     if stage == EXPERT_STAGE and words and words[0].startswith("@"):  # /联合复核 @a @b: 初审 calls experts
         logins = tuple(w.lstrip("@") for w in words if w.startswith("@"))
         comment = " ".join(w for w in words if not w.startswith("@"))
-        return Command("初审", EXPERT_STAGE, expert_logins=logins, comment=comment)
+        return Command(schema.FIRST, schema.REFER, expert_logins=logins, comment=comment)
     if not words or words[0] not in schema.DECISIONS:
         raise ValueError(f"命令 /{stage} 后面应写审核意见：通过、退回修改或不予上报")
     decision, words = words[0], words[1:]
-    routes = tuple(w for w in words if w in schema.ROUTES) if stage == "审定" and decision == "通过" else ()
+    routes = tuple(w for w in words if w in schema.ROUTES) if stage == schema.FINAL and decision == schema.PASS else ()
     comment = " ".join(w for w in words if w not in routes)
     return Command(stage, decision, routes, comment=comment)
 
@@ -136,7 +138,7 @@ def _item_of(git: Git, base: str) -> str:
     """The one item a pull request adds or changes."""
     changed = [p for p in git.run("diff", "--name-only", f"{base}...HEAD", "--", "items/").split() if p.endswith(".md")]
     if len(changed) != 1:
-        raise review.Refused("one-item", f"这个拉取请求改动了 {len(changed)} 条信息：一个拉取请求只能包含一条信息")
+        raise Refused("one-item", f"这个拉取请求改动了 {len(changed)} 条信息：一个拉取请求只能包含一条信息")
     return Path(changed[0]).stem
 
 
@@ -166,9 +168,9 @@ def _moved_since_comment(ev: _Event, head: str, activity: Any) -> str | None:
 
 def _agree(ev: _Event, command: Command) -> str | None:
     """A review whose button and words disagree is not a review: say which to fix."""
-    if ev.state == "approved" and command.decision != "通过":
+    if ev.state == "approved" and command.decision != schema.PASS:
         return f"点的是“批准”，评论中却写了“/{command.stage} {command.decision}”：请只用一种方式表达审核意见（改用“评论”提交斜杠命令）"
-    if ev.state == "changes_requested" and command.decision != "退回修改":
+    if ev.state == "changes_requested" and command.decision != schema.RETURN:
         return f"点的是“要求修改”，评论中却写了“/{command.stage} {command.decision}”：请只用一种方式表达审核意见（改用“评论”提交斜杠命令）"
     return None
 
@@ -210,25 +212,25 @@ def handle(
     try:
         with Git(repo.root) as git:
             item_id = _item_of(git, ev.pull["base"]["sha"])
-        item = review.load_item(repo, reg, item_id, today)
+        item = load_item(repo, reg, item_id, today)
         st = status.derive(item, today)
         if command is None:  # the Approve / Request changes buttons
-            decision = "通过" if ev.state == "approved" else "退回修改"
+            decision = schema.PASS if ev.state == "approved" else schema.RETURN
             stage = EXPERT_STAGE if st.status == status.EXPERT_REVIEW and person.id in st.waiting_on else _stage_for(person, st.next_stage, today)
             if stage is None:
-                raise review.Refused("role", f"当前应进行“{st.next_stage or '（无）'}”，{person.name} 没有这一环节的角色")
-            if stage == "审定" and decision == "通过":
-                raise review.Refused("routes", "审定通过须写明转化渠道：请评论 /审定 通过 直报 参阅 转办（选其中需要的）")
+                raise Refused("role", f"当前应进行“{st.next_stage or '（无）'}”，{person.name} 没有这一环节的角色")
+            if stage == schema.FINAL and decision == schema.PASS:
+                raise Refused("routes", "审定通过须写明转化渠道：请评论 /审定 通过 直报 参阅 转办（选其中需要的）")
             command = Command(stage, decision, comment=ev.body.strip())
         experts = []
         for login in command.expert_logins:
             expert = _person_by_login(reg, login)
             if expert is None:
-                raise review.Refused("unknown-person", f"@{login} 没有在人员名册中登记，不能指定为复核专家")
+                raise Refused("unknown-person", f"@{login} 没有在人员名册中登记，不能指定为复核专家")
             experts.append(expert.id)
         request = review.Request(item_id, command.stage or "", command.decision, command.comment, command.routes, tuple(experts))
         done = review.record(repo, request, today, reviewer_email=person.email, forge=ev.url)
-    except review.Refused as exc:
+    except Refused as exc:
         return Outcome(REFUSED, f"@{ev.login} 审核未记录：{exc.message}")
     except SqmyError as exc:
         return Outcome(REFUSED, f"@{ev.login} 审核未记录：{exc.message}")

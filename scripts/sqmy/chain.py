@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import CHAIN_STAGES, DECISIONS, REOPEN
+from .schema import CHAIN_STAGES, DECISIONS, EXPERT, EXPERT_STAGE, FINAL, FIRST, OFFICE, PASS, REFER, REJECT, REOPEN, RETURN
 
-EXPERT_STAGE = "联合复核"
-ROLE_OF_STAGE = {"初审": "初审", "复审": "复审", "审定": "审定", EXPERT_STAGE: "专家", REOPEN: "办公室"}
+# who may record each stage: a chain stage by the role of the same name, the experts' review by an expert, reopening by the office
+ROLE_OF_STAGE = {**{s: s for s in CHAIN_STAGES}, EXPERT_STAGE: EXPERT, REOPEN: OFFICE}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class State:
 
     def stale(self, digest: str) -> bool:
         """Approved, but not for this text: it changed after 审定."""
-        return self.approved and self.passed.get(CHAIN_STAGES[-1]) != digest
+        return self.approved and self.passed.get(FINAL) != digest
 
     def valid(self, stage: str, digest: str) -> bool:
         """Whether `stage` passed for exactly this text."""
@@ -86,17 +86,17 @@ def state(entries: Iterable[Entry]) -> State:
             if e.by in pending:
                 pending.remove(e.by)
             continue
-        if e.decision == "不予上报":
+        if e.decision == REJECT:
             rejected = True
-        elif e.decision == EXPERT_STAGE:
+        elif e.decision == REFER:
             pending = list(e.experts)
             returned = None
-        elif e.decision == "通过":
+        elif e.decision == PASS:
             passed[e.stage] = e.digest
             returned = None
-            if e.stage == CHAIN_STAGES[-1]:
+            if e.stage == FINAL:
                 approved, approval = True, index
-        elif e.decision == "退回修改":
+        elif e.decision == RETURN:
             returned = (e.stage, e.digest)
             passed.pop(e.stage, None)
     return State(passed, tuple(pending), returned, rejected, approved, signed, approval)
@@ -113,7 +113,7 @@ def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tup
             return "order", "只有审定通过或不予上报之后才需要重新审核；审核尚未结束，可直接修改后继续审核"
         return None
     if st.decided:
-        return "after-decision", "该信息已经" + ("不予上报" if st.rejected else "审定通过") + "，审核已结束"
+        return "after-decision", f"该信息已经{REJECT if st.rejected else FINAL + PASS}，审核已结束"
     if entry.by in set(authors):
         return "self-review", "反映人不能审核自己的信息"
     other = st.signed.get(entry.by)
@@ -123,16 +123,16 @@ def refusal(st: State, entry: Entry, authors: Iterable[str], digest: str) -> tup
         if entry.by not in st.pending_experts:
             named = "、".join(st.pending_experts) or "无"
             return "order", f"只有初审提请联合复核时指定的专家可以给出复核意见（待复核专家：{named}）"
-        if entry.decision == EXPERT_STAGE or entry.decision not in DECISIONS:
+        if entry.decision == REFER or entry.decision not in DECISIONS:
             return "review-shape", "联合复核意见应为：通过、退回修改或不予上报"
         return None
     if entry.stage not in CHAIN_STAGES or entry.decision not in DECISIONS:
         return "review-shape", f"审核记录的环节“{entry.stage}”或意见“{entry.decision}”不是 sqmy 认得的值"
     if st.pending_experts:
         return "order", f"联合复核尚未完成（待复核专家：{'、'.join(st.pending_experts)}），初审在专家意见之后作出"
-    if entry.decision == EXPERT_STAGE and entry.stage != CHAIN_STAGES[0]:
+    if entry.decision == REFER and entry.stage != FIRST:
         return "review-shape", "只有初审可以提请联合复核"
-    if entry.decision == EXPERT_STAGE and not entry.experts:
+    if entry.decision == REFER and not entry.experts:
         return "review-shape", "提请联合复核时必须指定专家"
     if st.returned is not None and st.returned[1] == digest and st.returned[0] == entry.stage:
         return "not-revised", f"该信息在“{entry.stage}”被退回修改后尚未修改"

@@ -18,7 +18,6 @@ import heapq
 import os
 import random
 import shutil
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,18 +26,36 @@ from pathlib import Path
 from typing import IO
 
 from . import registry as registry_mod
-from . import review, schema
+from . import review, schema, tools
 from .chain import ROLE_OF_STAGE
 from .errors import SqmyError
 from .frontmatter import FrontMatter
 from .fsutil import write_text
 from .gitio import Git
 from .items import content_digest
+from .load import ItemTooLarge, NotRegularItem, item_files, read_item
 from .paths import Repo
+from .protocol import commit_env, review_message
 from .registry import Person, Registry
-from .review import message
-from .schema import CHAIN_STAGES
-from .validate import ItemTooLarge, NotRegularItem, item_files, read_item
+from .schema import (
+    CHAIN_STAGES,
+    DIRECT,
+    EXPERT,
+    EXPERT_KIND,
+    EXPERT_STAGE,
+    FINAL,
+    FIRST,
+    INTERNAL,
+    OFFICE,
+    PASS,
+    PUBLIC,
+    REFER,
+    REFERRAL,
+    REJECT,
+    RETURN,
+    SECOND,
+    TRANSFER,
+)
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 START = dt.date(2025, 1, 2)
@@ -131,8 +148,8 @@ class _Office:
         self.pending_journal: dict[int, int] = {}  # year -> items in the open issue
         self.letters: Counter[int] = Counter()
         self.stats: Counter[str] = Counter()
-        roles = set(ROLE_OF_STAGE.values()) | {"办公室"}
-        self.writers = [p for p in reg.people.values() if p.kind != "专家" and not any(r.role in roles for r in p.roles)]
+        roles = set(ROLE_OF_STAGE.values()) | {OFFICE}
+        self.writers = [p for p in reg.people.values() if p.kind != EXPERT_KIND and not any(r.role in roles for r in p.roles)]
         if not self.writers:
             raise SqmyError("名册中没有可以作为反映人的人员（委员、机关干部或特约信息员）")
         self.recipients = [u.id for u in reg.units.values() if u.kind in schema.TRANSFER_RECIPIENT_KINDS]
@@ -159,7 +176,7 @@ class _Office:
         return self.rng.choice(choices) if choices else None
 
     def office(self, day: dt.date) -> Person:
-        found = self.someone("办公室", day, set())
+        found = self.someone(OFFICE, day, set())
         if found is None:
             raise SqmyError(f"{day} 没有人担任“办公室”角色：演示数据需要办公室人员合并和记录办理结果")
         return found
@@ -181,7 +198,7 @@ class _Office:
             "id": item_id, "title": title, "authors": authors, "unit": author.unit, "submitted": day.isoformat(),
             "category": self.rng.choice(self.reg.categories), "focus": self.rng.choice(self.reg.focuses),
             "key_topic": self.rng.choice(topics) if topics and self.rng.random() < 0.3 else None,
-            "source": self.rng.choice(schema.SOURCES), "audience": "公开" if self.rng.random() < 0.3 else "内部",
+            "source": self.rng.choice(schema.SOURCES), "audience": PUBLIC if self.rng.random() < 0.3 else INTERNAL,
         }
         for key, value in fields.items():
             fm.set(key, value)
@@ -206,19 +223,19 @@ class _Office:
     def plan(self, item: _Item, day: dt.date) -> None:
         """The item's whole story, decided now and played out in date order."""
         r = self.rng.random()
-        steps: list[tuple[str, str]] = [("初审", "通过"), ("复审", "通过"), ("审定", "通过")]
+        steps: list[tuple[str, str]] = [(FIRST, PASS), (SECOND, PASS), (FINAL, PASS)]
         if r < 0.08:
-            steps = [("初审", "不予上报")]
+            steps = [(FIRST, REJECT)]
         elif r < 0.11:
-            steps = [("初审", "通过"), ("复审", "不予上报")]
+            steps = [(FIRST, PASS), (SECOND, REJECT)]
         elif r < 0.13:
-            steps = [("初审", "通过"), ("复审", "通过"), ("审定", "不予上报")]
+            steps = [(FIRST, PASS), (SECOND, PASS), (FINAL, REJECT)]
         elif r < 0.25:
-            steps = [("初审", "退回修改"), ("修改", ""), *steps]
+            steps = [(FIRST, RETURN), ("修改", ""), *steps]
         elif r < 0.30:
-            steps = [("初审", "通过"), ("复审", "退回修改"), ("修改", ""), *steps]
+            steps = [(FIRST, PASS), (SECOND, RETURN), ("修改", ""), *steps]
         elif r < 0.42:
-            steps = [("初审", "联合复核"), ("联合复核", "通过"), *steps]
+            steps = [(FIRST, REFER), (EXPERT_STAGE, PASS), *steps]
         for stage, decision in steps:
             day += dt.timedelta(days=self.rng.randint(1, 6))
             if not self.at(day, partial(self.step, item, stage, decision, day)):
@@ -236,26 +253,26 @@ class _Office:
             return
         role = ROLE_OF_STAGE[stage]
         exclude = set(item.authors) | {p for p, s in item.signed.items() if s != stage}
-        reviewer = self.reg.people[item.expert] if stage == "联合复核" and item.expert else self.someone(role, day, exclude)
+        reviewer = self.reg.people[item.expert] if stage == EXPERT_STAGE and item.expert else self.someone(role, day, exclude)
         if reviewer is None:
             return
         item.signed.setdefault(reviewer.id, stage)
         fm = FrontMatter(item.text)
         digest = self._digest(item.text)
         entry: dict[str, object] = {"stage": stage, "by": reviewer.id, "decision": decision, "date": day.isoformat(), "digest": digest}
-        if decision == "联合复核":
-            expert = self.someone("专家", day, exclude | {reviewer.id})
+        if decision == REFER:
+            expert = self.someone(EXPERT, day, exclude | {reviewer.id})
             if expert is None:
                 return
             entry["experts"] = [expert.id]
             item.expert = expert.id
         fm.append("reviews", entry)
-        if stage == "审定" and decision == "通过":
-            routes = [r for r, p in (("直报", 0.6), ("参阅", 0.3), ("转办", 0.25)) if self.rng.random() < p] or ["直报"]
+        if stage == FINAL and decision == PASS:
+            routes = [r for r, p in ((DIRECT, 0.6), (REFERRAL, 0.3), (TRANSFER, 0.25)) if self.rng.random() < p] or [DIRECT]
             fm.set("routes", routes, after=["reviews"])
             item.routes = routes
         item.text = fm.text()
-        text = message(item.id, item.title, stage, decision, reviewer.id, digest)
+        text = review_message(item.id, item.title, stage, decision, reviewer.id, digest)
         item.tip = self.w.commit(item.branch, reviewer, self.now, text, item.tip, {self.path(item): item.text})
         self.stats["reviews"] += 1
 
@@ -298,7 +315,7 @@ class _Office:
                         lambda fm: fm.set("journal", {"year": year, "issue": number}, after=["routes"]))
 
         self.at(publish, journal)
-        if "直报" in routes:
+        if DIRECT in routes:
             for level, chance, delay in (("市政协", 0.25, 25), ("省政协", 0.04, 50), ("全国政协", 0.005, 80)):
                 if rng.random() < chance:
                     on = publish + dt.timedelta(days=delay + rng.randint(0, 20))
@@ -307,12 +324,12 @@ class _Office:
                     self.at(on, partial(self.record, item, f"记录采用（{level}）：{item.title}", add))
                 else:
                     break
-        if "参阅" in routes and rng.random() < 0.3:
+        if REFERRAL in routes and rng.random() < 0.3:
             on = publish + dt.timedelta(days=rng.randint(7, 30))
             entry = {"level": rng.choice(["县委", "县政府"]), "leader": rng.choice(schema.LEADERS), "date": on.isoformat(),
                      "summary": "请有关部门研究办理。"}
             self.at(on, partial(self.record, item, f"记录批示：{item.title}", partial(_append, "instructions", entry, ("transfers",))))
-        if "转办" in routes and self.recipients:
+        if TRANSFER in routes and self.recipients:
             sent = day + dt.timedelta(days=rng.randint(2, 6))
 
             def transfer() -> None:
@@ -389,13 +406,13 @@ def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) 
     for person_id in stages.values():
         person = reg.people[person_id]
         key = keys_dir / person_id
-        subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-C", person.email, "-f", str(key)], check=True)
+        tools.run("ssh-keygen", [keygen, "-q", "-t", "ed25519", "-N", "", "-C", person.email, "-f", str(key)], what="生成演示签名密钥失败")
         keys[person_id] = key
         public = key.with_name(key.name + ".pub").read_text("utf-8").strip()
         text = text.replace(f"  email: {person.email}\n", f"  email: {person.email}\n  ssh_key: {public}\n", 1)
     write_text(people_path, text)
     clerk = office.office(today)
-    dated = review.commit_env(today)  # the same day as the reviews that follow: dates never run backwards
+    dated = commit_env(today)  # the same day as the reviews that follow: dates never run backwards
     with _as(clerk):
         git.commit_paths(["units/people.yml"], "登记审核人的签名公钥\n", env=dated)
     git.run("config", "gpg.format", "ssh")
@@ -410,9 +427,9 @@ def _signed_items(office: _Office, out: Path, git: Git, count: int, first: int) 
         for stage, person_id in stages.items():
             git.run("config", "user.signingkey", str(keys[person_id]))
             git.run("config", "commit.gpgsign", "true")
-            routes = ("直报",) if stage == CHAIN_STAGES[-1] else ()
+            routes = (DIRECT,) if stage == FINAL else ()
             with _as(reg.people[person_id]):
-                review.record(repo, review.Request(item.id, stage, "通过", routes=routes), today)
+                review.record(repo, review.Request(item.id, stage, PASS, routes=routes), today)
             git.run("config", "commit.gpgsign", "false")
             office.stats["reviews"] += 1
             office.stats["signed"] += 1

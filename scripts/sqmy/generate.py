@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import allowed_signers
+from . import schema
 from .fsutil import write_text
 from .paths import Repo
+from .protocol import allowed_signers
 from .registry import Registry
 
 CODEOWNERS = Path(".github") / "CODEOWNERS"
@@ -27,8 +28,8 @@ def _owners(reg: Registry, role: str, day: dt.date) -> str:
 
 def codeowners(reg: Registry, day: dt.date) -> str:
     """Who GitHub asks for review: 初审 reviewers for items, the office for everything else."""
-    office = _owners(reg, "办公室", day)
-    first = _owners(reg, "初审", day)
+    office = _owners(reg, schema.OFFICE, day)
+    first = _owners(reg, schema.FIRST, day)
     lines = [HEADER, "# 信息由初审人员先审；名册、规则、模板和工作流由办公室负责。"]
     if office:
         lines.append(f"* {office}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 import subprocess
 import tempfile
@@ -20,15 +19,20 @@ from typing import IO
 
 import git
 
-from .errors import SqmyError
+from . import tools
+from .errors import SqmyError, ToolFailed
 
 _RS, _US, _GS = "\x1e", "\x1f", "\x1d"  # record, unit and group separators
 
 
-def _fail(exc: git.GitCommandError) -> SqmyError:
-    command = " ".join(str(part) for part in exc.command) if isinstance(exc.command, (list, tuple)) else str(exc.command)
+GIT_FAILED = "git 命令失败"
+
+
+def _fail(exc: git.GitCommandError) -> ToolFailed:
+    command = [str(part) for part in exc.command] if isinstance(exc.command, (list, tuple)) else str(exc.command).split()
     stderr = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-    return SqmyError(f"git 命令失败（退出码 {exc.status}）：{command}\n{stderr}")
+    status = exc.status if isinstance(exc.status, int) else None
+    return ToolFailed("git", command, status, stderr or str(exc.status or ""), GIT_FAILED)
 
 
 REGULAR_MODES = frozenset({"100644", "100755"})
@@ -181,7 +185,7 @@ class Git:
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")
         if code != 0:
-            raise SqmyError(f"git 命令失败（退出码 {code}）：git fast-import\n{stderr.strip()}")
+            raise ToolFailed("git", ["git", "fast-import"], code, stderr, GIT_FAILED)
 
     # --- reading history ----------------------------------------------------------
 
@@ -237,14 +241,9 @@ class Git:
         """The raw contents of many objects (blobs, commits) in one `git cat-file --batch` process."""
         if not shas:
             return {}
-        try:
-            done = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=("\n".join(shas) + "\n").encode(),
-                                  capture_output=True, check=False, env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"})
-        except OSError as exc:
-            raise SqmyError(f"无法运行 git：{exc.strerror or exc}") from None
-        if done.returncode != 0:
-            raise SqmyError(f"git 命令失败（退出码 {done.returncode}）：git cat-file --batch\n{done.stderr.decode('utf-8', 'replace').strip()}")
-        out, at, found = done.stdout, 0, {}
+        out = tools.run("git", ["git", "cat-file", "--batch"], what=GIT_FAILED, stdin=("\n".join(shas) + "\n").encode(), cwd=self.root,
+                        env={"GIT_NO_REPLACE_OBJECTS": "1"})
+        at, found = 0, {}
         while at < len(out):
             end = out.index(b"\n", at)
             header = out[at:end].split(b" ")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .errors import SqmyError
 from .gitio import Git
 from .paths import Repo
+from .protocol import REVIEW_FORGE, step_items
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,10 @@ def timelines(repo: Repo) -> dict[str, list[Step]]:
         return {}
     found: dict[str, list[Step]] = defaultdict(list)
     for c in commits:
-        ids = c.trailers.get("Review-Item") or c.trailers.get("Record-Item")
+        ids = step_items(c.trailers)
         if not ids:
             continue
-        step = Step(c.sha, c.author_date.isoformat(), c.author_name, c.subject, c.trailers.get("Review-Forge", ""))
-        for item_id in (i.strip() for i in ids.split(",")):
+        step = Step(c.sha, c.author_date.isoformat(), c.author_name, c.subject, c.trailers.get(REVIEW_FORGE, ""))
+        for item_id in ids:
             found[item_id].append(step)
     return dict(found)

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import journal as journal_mod
 from . import registry as registry_mod
 from . import schema
+from .errors import Refused
 from .frontmatter import FrontMatter
 from .fsutil import write_text
 from .gitio import Git
 from .items import Item
+from .load import load_all, load_item
 from .paths import Repo
+from .protocol import commit_env, record_message
 from .registry import Person, Registry
-from .review import Refused, commit_env, load_item
 from .status import approved_on, derive, explain
-from .validate import load_all
 
 KINDS = schema.RECORD_KINDS
 
@@ -60,7 +61,7 @@ def _choice(value: str | None, allowed: Sequence[str], what: str) -> str:
 def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
     email = git.author_email()
     person = reg.person_by_email(email)
-    if person is None or not person.has_role("办公室", today):
+    if person is None or not person.has_role(schema.OFFICE, today):
         who = f"{person.name}（{email}）" if person else email or "（未设置邮箱）"
         raise Refused("outcome-not-office", f"办理结果只能由办公室人员记录；{who} 在 {today} 没有“办公室”角色")
     return person
@@ -99,8 +100,7 @@ class _Session:
             write_text(path, fm.text())
         try:
             updated = tuple(load_item(self.repo, self.reg, item.id, self.today) for item in edits)
-            ids = ", ".join(item.id for item in edits)
-            message = f"{subject}\n\nRecord-Item: {ids}\nRecord-Kind: {kind}\nRecord-By: {self.clerk.id}\n"
+            message = record_message(subject, [item.id for item in edits], kind, self.clerk.id)
             sha = self.git.commit_paths([item.path for item in edits], message, env=commit_env(self.today))
         except BaseException:
             for path, text in originals.items():
@@ -175,7 +175,7 @@ def next_letter(s: _Session, year: int) -> str:
 
 
 def _transfer(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
-    if "转办" not in item.routes:
+    if schema.TRANSFER not in item.routes:
         raise Refused("route-missing", "审定时没有选择“转办”渠道，不能记录转办")
     recipients = [u.id for u in s.reg.units.values() if u.kind in schema.TRANSFER_RECIPIENT_KINDS]
     to = v.get("to")
@@ -259,19 +259,7 @@ _RECORDERS: dict[str, Callable[[_Session, Item, Mapping[str, Any], dt.date], Edi
 
 def issues(repo: Repo, today: dt.date, year: int) -> dict[int, list[Item]]:
     """The journal issues of `year`: number -> items in it."""
-    found: dict[int, list[Item]] = {}
-    for item in load_all(repo, today).items:
-        if item.journal and item.journal.year == year:
-            found.setdefault(item.journal.issue, []).append(item)
-    return dict(sorted(found.items()))
-
-
-def new_token() -> str:
-    """An issue's mark: two clerks opening 'the next issue' on two branches get different marks."""
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(6))
-
-
-_TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+    return journal_mod.of_year(load_all(repo, today).items, year)
 
 
 def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | None = None, issue: int | None = None) -> tuple[int, Recorded]:
@@ -283,8 +271,8 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
         s = _session(repo, today, git)
         existing = issues(repo, today, year)
         if issue is None:
-            issue = max(existing, default=0) + 1
-            token = new_token()
+            issue = journal_mod.next_number(existing)
+            token = journal_mod.new_token()
         elif issue not in existing:
             raise Refused("outcome-shape", f"{year}年第{issue}期还没有开设：新开一期请不要给 --issue")
         else:
@@ -304,7 +292,7 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
             value["token"] = token
         edits = {item: (lambda fm: fm.set("journal", value, after=("routes", "reviews"))) for item in items}
         title = s.reg.office.journal_title
-        done = s.commit(edits, f"编入《{title}》{year}年第{issue}期（{len(items)} 条）", "journal")
+        done = s.commit(edits, f"编入{journal_mod.label(title, year, issue)}（{len(items)} 条）", "journal")
         return issue, done
 
 
@@ -319,9 +307,9 @@ def renumber(repo: Repo, year: int, issue: int, token: str, today: dt.date) -> t
             raise Refused("outcome-shape", f"{year}年第{issue}期没有标记为“{token}”的信息；本期的标记：{marks}")
         if len(members) == len(existing[issue]):
             raise Refused("outcome-shape", f"{year}年第{issue}期只有这一组信息，不需要改期号")
-        target = max(existing) + 1
+        target = journal_mod.next_number(existing)
         value = {"year": year, "issue": target, "token": token}
         edits = {item: (lambda fm: fm.set("journal", value, after=("routes", "reviews"))) for item in members}
         title = s.reg.office.journal_title
-        done = s.commit(edits, f"《{title}》{year}年第{issue}期重号：标记 {token} 的 {len(members)} 条信息改为第{target}期", "journal")
+        done = s.commit(edits, f"{journal_mod.label(title, year, issue)}重号：标记 {token} 的 {len(members)} 条信息改为第{target}期", "journal")
         return target, done

@@ -9,20 +9,19 @@ made by the tool.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import chain, schema
 from . import registry as registry_mod
-from .errors import EXIT_FINDINGS, SqmyError
+from .errors import Refused, SqmyError
 from .frontmatter import FrontMatter
 from .fsutil import write_text
 from .gitio import Git
 from .items import Item
+from .load import load_item
 from .paths import Repo
+from .protocol import commit_env, review_message
 from .registry import Person, Registry
-from .validate import Context, check_item
 
 OUTCOME_KEYS = ("routes", *schema.OUTCOME_FIELDS)  # reviews are written before these
 
@@ -45,31 +44,6 @@ class Recorded:
     entry: dict[str, object]
 
 
-class Refused(SqmyError):
-    """The review is not allowed; nothing was written."""
-
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message, EXIT_FINDINGS)
-        self.rule = rule
-
-
-def item_path(repo: Repo, item_id: str) -> Path:
-    if not (len(item_id) > 4 and item_id[:4].isdigit()):
-        raise Refused("unknown-item", f"编号“{item_id}”格式不对：应以四位年份开头")
-    return repo.items_dir / item_id[:4] / f"{item_id}.md"
-
-
-def load_item(repo: Repo, reg: Registry, item_id: str, today: dt.date) -> Item:
-    path = item_path(repo, item_id)
-    if not path.is_file():
-        raise Refused("unknown-item", f"找不到信息 {item_id}（应在 {repo.display(path)}）")
-    item, findings = check_item(Context(repo, reg, today), path)
-    if item is None:
-        first = next(f for f in findings if f.severity == "error")
-        raise Refused("invalid-item", f"信息 {item_id} 有错误，请先修正：{first.text()}")
-    return item
-
-
 def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.date) -> None:
     if req.stage == schema.REOPEN:
         raise Refused("review-shape", "重新审核由办公室用 sqmy reopen 编号 --reason 理由 记录")
@@ -87,18 +61,18 @@ def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.da
     why = chain.refusal(state, entry, item.authors, item.digest)
     if why:
         raise Refused(*why)
-    if req.decision == chain.EXPERT_STAGE:
+    if req.decision == schema.REFER:
         for expert_id in req.experts:
             expert = reg.people.get(expert_id)
             if expert is None:
                 raise Refused("unknown-person", f"专家“{expert_id}”不在人员名册中")
-            if not expert.has_role("专家", today):
+            if not expert.has_role(schema.EXPERT, today):
                 raise Refused("role", f"{expert.name}（{expert_id}）在 {today} 没有“专家”角色")
             if expert_id in item.authors or expert_id == person.id:
                 raise Refused("self-review", f"{expert.name} 是反映人或初审人，不能参加联合复核")
     elif req.experts:
         raise Refused("review-shape", "只有初审提请联合复核时才指定专家（--expert）")
-    approving = req.stage == "审定" and req.decision == "通过"
+    approving = req.stage == schema.FINAL and req.decision == schema.PASS
     if approving and not req.routes:
         raise Refused("routes", f"审定通过时须选择转化渠道（--route）：{'、'.join(schema.ROUTES)}")
     if req.routes and not approving:
@@ -106,30 +80,6 @@ def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.da
     for route in req.routes:
         if route not in schema.ROUTES:
             raise Refused("routes", f"转化渠道“{route}”无效，应为：{'、'.join(schema.ROUTES)}")
-
-
-def commit_env(today: dt.date) -> dict[str, str]:
-    """Commit dates that agree with a pinned SQMY_TODAY (tests, reports dated by hand)."""
-    if not os.environ.get("SQMY_TODAY"):
-        return {}
-    stamp = f"{today.isoformat()}T12:00:00+08:00"
-    return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-
-
-def trailers(item_id: str, stage: str, decision: str, by: str, digest: str) -> dict[str, str]:
-    """The trailers of a review commit: how the audit recognises a review made by the tool."""
-    return {"Review-Item": item_id, "Review-Stage": stage, "Review-Decision": decision, "Review-By": by, "Review-Digest": digest}
-
-
-def message(item_id: str, title: str, stage: str, decision: str, by: str, digest: str, comment: str = "", forge: str | None = None) -> str:
-    """The commit message of a review."""
-    lines = [f"{stage} {decision}：{title}", ""]
-    if comment:
-        lines += [comment, ""]
-    lines += [f"{key}: {value}" for key, value in trailers(item_id, stage, decision, by, digest).items()]
-    if forge:
-        lines.append(f"Review-Forge: {forge}")
-    return "\n".join(lines) + "\n"
 
 
 def record(
@@ -215,7 +165,7 @@ def _commit(
         if reviewer_email:
             env |= {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email}
         stage, decision = str(entry["stage"]), str(entry["decision"])
-        text = message(item.id, item.title, stage, decision, person.id, digest, str(entry.get("comment") or ""), forge)
+        text = review_message(item.id, item.title, stage, decision, person.id, digest, str(entry.get("comment") or ""), forge)
         sha = git.commit_paths([rel], text, sign=reg.office.require_signatures, env=env)
     except BaseException:
         write_text(path, original)
@@ -237,7 +187,7 @@ def reopen(repo: Repo, item_id: str, reason: str, today: dt.date) -> Recorded:
         reg = _registry(repo)
         person = _person(git, reg, None)
         check_date(git, today)
-        if not person.has_role("办公室", today):
+        if not person.has_role(schema.OFFICE, today):
             raise Refused("role", f"{person.name}（{person.id}）在 {today} 没有“办公室”角色：重新审核由办公室决定")
         item = load_item(repo, reg, item_id, today)
         state = chain.state(chain.Entry.from_review(r) for r in item.reviews)

@@ -52,6 +52,17 @@ UNIT_KINDS = enum("unit_kind", "units")
 TRANSFER_RECIPIENT_KINDS = enum("transfer_recipient_kind", "units")
 PERSON_KINDS = enum("person_kind", "people")
 ITEM_FIELDS = tuple(schema("item")["properties"])
+
+# The protocol's words, named once from the schema's enums (whose order is the protocol's order: the chain
+# 初审 → 复审 → 审定; decisions 通过, 退回修改, 不予上报, 联合复核; ...). Code compares with these names, never
+# with a literal; tests/test_schema.py says what each name must mean.
+FIRST, SECOND, FINAL = CHAIN_STAGES
+EXPERT_STAGE = next(s for s in STAGES if s not in CHAIN_STAGES)  # the experts' 联合复核, between 初审 and 复审
+PASS, RETURN, REJECT, REFER = DECISIONS  # 通过, 退回修改, 不予上报, and 初审's referral to experts
+DIRECT, REFERRAL, TRANSFER = ROUTES  # 直报, 参阅, 转办
+INTERNAL, PUBLIC = AUDIENCES  # 内部 (the default), 公开
+EXPERT, OFFICE = (r for r in ROLES if r not in CHAIN_STAGES)  # the roles that are not a chain stage: 专家, 办公室
+MEMBER_KIND, STAFF_KIND, INFORMANT_KIND, EXPERT_KIND = PERSON_KINDS  # 委员, 机关干部, 特约信息员, 专家
 # what `sqmy record` records, with the word the office uses for it
 RECORD_KINDS = {"adoption": "采用", "instruction": "批示", "transfer": "转办", "feedback": "反馈", "solved": "解决问题"}
 # what the office records after 审定 (journal, adoptions, instructions, transfers)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import schema
 from .errors import SqmyError
 from .items import Item
 from .registry import Registry
@@ -105,7 +106,7 @@ def facts(item: Item, today: dt.date) -> Facts:
     st = derive(item, today)
     edited = APPROVED in st.statuses
     return Facts(
-        item=item, edited=edited, rejected=st.status == REJECTED, reported=edited and "直报" in item.routes,
+        item=item, edited=edited, rejected=st.status == REJECTED, reported=edited and schema.DIRECT in item.routes,
         adopted=frozenset(a.level for a in item.adoptions),
         instruction_levels=frozenset(i.level for i in item.instructions),
         instruction_leaders=frozenset(i.leader for i in item.instructions),
@@ -169,9 +170,9 @@ def durations(group: list[Facts]) -> dict[str, float | None]:
         item = f.item
         if item.submitted is None:
             continue
-        first = next((r.date for r in item.reviews if r.stage == "初审"), None)
-        passed = next((r.date for r in item.reviews if r.stage == "初审" and r.decision == "通过"), None)
-        final = next((r.date for r in item.reviews if r.stage == "审定" and r.decision == "通过"), None)
+        first = next((r.date for r in item.reviews if r.stage == schema.FIRST), None)
+        passed = next((r.date for r in item.reviews if r.stage == schema.FIRST and r.decision == schema.PASS), None)
+        final = next((r.date for r in item.reviews if r.stage == schema.FINAL and r.decision == schema.PASS), None)
         if first:
             first_review.append((first - item.submitted).days)
         if passed and final:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import chain
 from .items import Item
-from .schema import CHAIN_STAGES, REOPEN
+from .schema import CHAIN_STAGES, DIRECT, EXPERT_STAGE, REOPEN
 
 DRAFT = "草稿"
 EXPERT_REVIEW = "联合复核中"
@@ -60,7 +60,7 @@ def derive(item: Item, today: dt.date) -> Status:
     if st.approved:
         return _after_approval(item, today)
     if st.pending_experts:
-        return Status(EXPERT_REVIEW, (EXPERT_REVIEW,), chain.EXPERT_STAGE, st.pending_experts)
+        return Status(EXPERT_REVIEW, (EXPERT_REVIEW,), EXPERT_STAGE, st.pending_experts)
     digest = item.digest
     if st.returned is not None and st.returned[1] == digest:  # not revised since it was returned
         return Status(RETURNED, (RETURNED,), st.returned[0], item.authors)
@@ -73,7 +73,7 @@ def _after_approval(item: Item, today: dt.date) -> Status:
     found = {APPROVED}
     if item.journal is not None:
         found.add(PUBLISHED)
-    if "直报" in item.routes:
+    if DIRECT in item.routes:
         found.add(REPORTED)
     if item.adoptions:
         found.add(ADOPTED)

@@ -6,9 +6,9 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from . import chain
+from . import chain, schema
 from .chain import ROLE_OF_STAGE
-from .errors import EXIT_FINDINGS, SqmyError
+from .errors import NotFound, SqmyError
 from .items import Item
 from .registry import Registry
 from .schema import CHAIN_STAGES
@@ -74,7 +74,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
 def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> dict[str, Any]:
     item = next((i for i in items if i.id == item_id), None)
     if item is None:
-        raise SqmyError(f"找不到编号为“{item_id}”的信息（或该文件有错误，请先运行 sqmy validate）", EXIT_FINDINGS)
+        raise NotFound(f"找不到编号为“{item_id}”的信息（或该文件有错误，请先运行 sqmy validate）")
     st = derive(item, today)
     data = item_status(reg, item, st)
     current = item.digest
@@ -102,7 +102,7 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
     data["explanation"] = explain(st)
     if st.next_stage and not st.waiting_on:
         role = ROLE_OF_STAGE.get(st.next_stage, st.next_stage)
-        data["candidates"] = [p.id for p in reg.holders(role, today) if p.id not in item.authors or role == "办公室"]
+        data["candidates"] = [p.id for p in reg.holders(role, today) if p.id not in item.authors or role == schema.OFFICE]
     else:
         data["candidates"] = list(st.waiting_on)
     data["candidate_names"] = _names(reg, tuple(data["candidates"]))
@@ -119,7 +119,7 @@ def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date
         st = derive(item, today)
         signed = chain.state(chain.Entry.from_review(r) for r in item.reviews).signed  # this round's signatures
         action = None
-        if st.status == STALE and person.has_role("办公室", today):
+        if st.status == STALE and person.has_role(schema.OFFICE, today):
             action = "重新审核（sqmy reopen）"
         elif st.status == DRAFT and person.id in item.authors:
             action = "完成并报送"

@@ -16,8 +16,9 @@ from typing import Any
 import click
 
 from .. import __version__, schema
+from .. import load as load_mod
 from .. import validate as validate_mod
-from ..errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SqmyError
+from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SqmyError, exit_code
 from ..findings import ERROR
 from ..paths import Repo, find_repo
 
@@ -77,7 +78,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SqmyError as exc:
             click.echo(f"sqmy：{exc.message}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(exit_code(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -94,7 +95,7 @@ class _Group(click.Group):
                 "设置环境变量 SQMY_DEBUG=1 可查看详细信息。",
                 err=True,
             )
-            sys.exit(EXIT_INTERNAL)
+            sys.exit(exit_code(exc))
 
 
 def _silence_stdout() -> None:
@@ -148,9 +149,9 @@ def _progress(count: Callable[[], int], label: str) -> Iterator[Callable[[int], 
         yield bar.update
 
 
-def _load(repo: Repo, day: dt.date) -> validate_mod.Loaded:
-    with _progress(lambda: len(validate_mod.item_files(repo)), "读取信息") as progress:
-        loaded = validate_mod.load_all(repo, day, progress)
+def _load(repo: Repo, day: dt.date) -> load_mod.Loaded:
+    with _progress(lambda: len(load_mod.item_files(repo)), "读取信息") as progress:
+        loaded = load_mod.load_all(repo, day, progress)
     broken = {f.path for f in loaded.findings if f.severity == ERROR and f.rule not in validate_mod.SOFT_RULES}
     if broken:
         click.echo(f"sqmy：{len(broken)} 个文件有错误，已跳过；运行 sqmy validate 查看详情。", err=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from .. import load as load_mod
 from .. import registry, schema, status, tables, views
-from .. import validate as validate_mod
 from ..dates import today
 from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
 from ..findings import ERROR, WARNING, to_json
@@ -31,11 +31,11 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
     day = today()
     def count() -> int:
         if not paths:
-            return len(validate_mod.item_files(repo))
+            return len(load_mod.item_files(repo))
         return sum(len(list(p.rglob("*.md"))) if p.is_dir() else 1 for p in paths)
 
     with _progress(count, "检查信息") as progress:
-        found, checked = validate_mod.validate_paths(repo, list(paths), day, progress)
+        found, checked = load_mod.validate_paths(repo, list(paths), day, progress)
     errors = sum(1 for f in found if f.severity == ERROR)
     warnings = sum(1 for f in found if f.severity == WARNING)
     if fmt == "json":
@@ -80,7 +80,7 @@ class _Missing(Exception):
 @click.option("--focus", help="选题重点：国之大者、民之关切、政之要务")
 @click.option("--source", type=click.Choice(list(schema.SOURCES)), help="信息来源")
 @click.option("--key-topic", help="年度重点选题编号（可选）")
-@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default="内部", show_default=True, help="公开范围")
+@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default=schema.INTERNAL, show_default=True, help="公开范围")
 @click.option("--draft", is_flag=True, help="存为草稿（不填报送日期）")
 def new(title: str | None, authors: tuple[str, ...], unit: str | None, category: str | None, focus: str | None,
         source: str | None, key_topic: str | None, audience: str, draft: bool) -> None:
@@ -115,7 +115,7 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
 @click.option("--focus", help="选题重点（默认：民之关切）")
 @click.option("--source", type=click.Choice(list(schema.SOURCES)), default="委员调研", show_default=True, help="信息来源")
 @click.option("--key-topic", help="年度重点选题编号（可选）")
-@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default="内部", show_default=True, help="公开范围")
+@click.option("--audience", type=click.Choice(list(schema.AUDIENCES)), default=schema.INTERNAL, show_default=True, help="公开范围")
 @click.option("--draft", is_flag=True, help="存为草稿（不填报送日期）")
 def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | None, category: str | None, focus: str | None,
                source: str, key_topic: str | None, audience: str, draft: bool) -> None:

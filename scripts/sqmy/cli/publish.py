@@ -29,14 +29,23 @@ def build(audience: str, site_dir: Path | None) -> None:
     if not config_file.is_file():
         raise SqmyError("信息库中没有 mkdocs.yml：请从示例信息库复制 mkdocs.yml 和 templates/site/")
     target = (site_dir or repo.root / ("site" if audience == "internal" else "site-public")).resolve()
-    os.environ["SQMY_AUDIENCE"] = audience
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from ..site.plugin import SqmyPlugin
+
     try:
-        mkdocs_build(load_config(str(config_file), site_dir=str(target)))
+        config = load_config(str(config_file), site_dir=str(target))
+        plugin = next((p for p in config.plugins.values() if isinstance(p, SqmyPlugin)), None)
+        if plugin is None:
+            raise SqmyError("mkdocs.yml 没有启用 sqmy 插件：请在 plugins 下加入 - sqmy（见示例信息库的 mkdocs.yml）")
+        # the edition is the plugin's own option, as if mkdocs.yml said it; the repository is this command's
+        # (its --root and --rules-from), so that the registry and page templates come from where the command says
+        plugin.config.audience = audience
+        plugin.repo = repo
+        mkdocs_build(config)
     except MkDocsException as exc:
         raise SqmyError(f"生成网站失败：{exc}") from None
     click.echo(f"已生成{'内部版' if audience == 'internal' else '公开版'}归档：{target / 'index.html'}")

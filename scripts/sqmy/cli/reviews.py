@@ -11,7 +11,7 @@ import click
 
 from .. import registry, schema, status
 from ..dates import today
-from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
+from ..errors import EXIT_FINDINGS, EXIT_OK, Refused
 from ..findings import ERROR
 from .base import FORMAT, _json, _repo, main
 
@@ -103,7 +103,7 @@ def generate(check: bool) -> None:
     repo = _repo()
     reg, found = registry.load(repo)
     if any(f.severity == ERROR for f in found):
-        raise SqmyError(f"名册有错误，请先修正：{found[0].text()}", EXIT_FINDINGS)
+        raise Refused("registry-invalid", f"名册有错误，请先修正：{found[0].text()}")
     wanted = generate_mod.files(repo, reg, today())
     if check:
         old = generate_mod.stale(wanted)

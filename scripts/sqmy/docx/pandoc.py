@@ -9,12 +9,11 @@ documents can be converted at once from threads.
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import tools
 from ..errors import SqmyError
 
 
@@ -29,17 +28,8 @@ def pandoc_path() -> str:
 
 
 def run(args: Sequence[str | Path], *, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None) -> bytes:
-    """Run pandoc with `args` (and `env` added to the environment); return its stdout. Failure becomes a SqmyError with the whole story."""
-    command = [pandoc_path(), *(str(a) for a in args)]
-    try:
-        done = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd, env={**os.environ, **env} if env else None, check=False)
-    except OSError as exc:
-        raise SqmyError(f"无法运行 pandoc（{command[0]}）：{exc.strerror or exc}") from None
-    if done.returncode != 0:
-        shown = " ".join(["pandoc", *command[1:]])
-        stderr = done.stderr.decode("utf-8", "replace").strip()
-        raise SqmyError(f"pandoc 转换失败（退出码 {done.returncode}）：{shown}\n{stderr}")
-    return done.stdout
+    """Run pandoc with `args` (and `env` added to the environment); return its stdout. Failure tells the whole story (tools.run)."""
+    return tools.run("pandoc", [pandoc_path(), *args], what="pandoc 转换失败", stdin=stdin, cwd=cwd, env=env)
 
 
 # Pandoc Markdown as sqmy writes documents, without what would let text take control of one: a metadata

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import personal, schema
-from ..errors import SqmyError
+from .. import journal, personal, schema
+from ..errors import Incomplete, SqmyError
 from ..fsutil import write_bytes
 from ..items import Item, Transfer
 from ..paths import Repo
@@ -63,20 +63,16 @@ class Doc:
 # --- names (the site links documents by these, so they depend on the item only) ------------
 
 
-def journal_name(year: int, issue: int, title: str = "社情民意信息") -> str:
-    return f"{title}-{year}年第{issue}期.docx"
-
-
 def item_documents(item: Item, journal_title: str = "社情民意信息") -> list[tuple[str, Path]]:
     """(label, path under build/docx/) of every document that carries `item`: an issue is in its own year's folder."""
     docs = []
     if item.journal:
         year, issue = item.journal.year, item.journal.issue
-        docs.append((f"《{journal_title}》{year}年第{issue}期", Path(str(year)) / journal_name(year, issue, journal_title)))
+        docs.append((journal.label(journal_title, year, issue), Path(str(year)) / journal.file_name(year, issue, journal_title)))
     folder = Path(str(item.year))
-    if "直报" in item.routes:
+    if schema.DIRECT in item.routes:
         docs.append(("直报件", folder / f"直报-{item.id}.docx"))
-    if "参阅" in item.routes:
+    if schema.REFERRAL in item.routes:
         docs.append(("参阅件", folder / f"参阅件-{item.id}.docx"))
     for n, t in enumerate(item.transfers, 1):
         docs.append((f"转办函（{t.letter or t.to}）", folder / f"转办函-{item.id}-{n}.docx"))
@@ -145,10 +141,7 @@ class Planner:
         self.repo, self.reg, self.today = repo, reg, today
         self.skipped: list[str] = []  # what year() left out, and why: said to the office, never silently
         self.items = {i.id: i for i in items}
-        self.issues: dict[tuple[int, int], list[Item]] = {}  # (year, issue) -> its items
-        for item in items:
-            if item.journal:
-                self.issues.setdefault((item.journal.year, item.journal.issue), []).append(item)
+        self.issues = journal.issues(items)  # (year, issue) -> its items
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(repo.rules_root / TEMPLATES), undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
@@ -225,14 +218,9 @@ class Planner:
             hint = f"（{year}年已有：第{'、'.join(map(str, known))}期）" if known else f"（{year}年还没有编发期刊）"
             raise SqmyError(f"{year}年第{issue}期没有编入任何信息{hint}；用 sqmy journal add 编入")
         day = day or max(self._approved(i) for i in members)
-        # 总期号: before sqmy, then the last issue of each earlier year in the repository, then this one
-        earlier: dict[int, int] = {}
-        for y, n in self.issues:
-            if y < year:
-                earlier[y] = max(earlier.get(y, 0), n)
-        total = self.reg.office.issues_before + sum(earlier.values()) + issue
+        total = journal.total_number(self.reg.office.issues_before, self.issues, year, issue)
         text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=[_shown(i) for i in members])
-        return Doc("journal", journal_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
+        return Doc("journal", journal.file_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
 
     def direct(self, item_id: str) -> Doc:
         item = self.item(item_id)
@@ -316,9 +304,9 @@ class Planner:
                 if derive(item, self.today).status == STALE:
                     self.skipped.append(f"信息 {item.id}：审定后标题或正文被修改，原审核不再有效，未生成它的公文（请办公室 sqmy reopen 后重新审核）")
                 continue
-            if "item" in wanted and "直报" in item.routes:
+            if "item" in wanted and schema.DIRECT in item.routes:
                 docs.append(self.direct(item.id))
-            if "referral" in wanted and "参阅" in item.routes:
+            if "referral" in wanted and schema.REFERRAL in item.routes:
                 docs.append(self.referral(item.id))
             if "transfer" in wanted and item.transfers:
                 docs += self.transfer(item.id)
@@ -408,7 +396,7 @@ def write_all(
             if progress:
                 progress(done, len(docs), doc)
     if failures:
-        raise SqmyError(f"{len(failures)} 份公文未能生成（其余 {len(written)} 份已写入）：\n" + "\n".join(failures), exit_code=1)
+        raise Incomplete(f"{len(failures)} 份公文未能生成（其余 {len(written)} 份已写入）：\n" + "\n".join(failures))
     return [written[n] for n in sorted(written)]
 
 

@@ -57,11 +57,35 @@ def load_definition(repo: Repo) -> tuple[dict[str, Any], bytes]:
             base = style.get("based_on") if isinstance(style, dict) else None
             if base is not None and base not in (styles or {}) and base not in _PANDOC_STYLES:
                 problems.append(f"{shown}:{doc.line_of(['styles', name, 'based_on']) + 1}: 错误：样式“{name}”基于的样式“{base}”未定义")
+        problems += [f"{shown}:{doc.line_of(['styles', name, 'based_on']) + 1}: 错误：样式“{name}”的 based_on 形成循环（{' → '.join(loop)}）"
+                     for name, loop in _cycles(styles or {})]
     if doc.data is None and not problems:
         problems.append(f"{shown}:1: 错误：文件为空")
     if problems:
         raise SqmyError("公文版式定义有错误：\n" + "\n".join(problems))
     return doc.data, raw
+
+
+def _cycles(styles: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """Styles whose based_on chain comes back to itself (Word files with such a chain crash LibreOffice): each loop once."""
+    found: list[tuple[str, list[str]]] = []
+    reported: set[str] = set()
+    for name in styles:
+        walk, current = [name], name
+        while True:
+            spec = styles.get(current)
+            base = spec.get("based_on") if isinstance(spec, Mapping) else None
+            if not isinstance(base, str) or base not in styles:
+                break
+            if base in walk:
+                loop = [*walk[walk.index(base):], base]
+                if not reported & set(loop):
+                    found.append((loop[0], loop))
+                    reported.update(loop)
+                break
+            walk.append(base)
+            current = base
+    return found
 
 
 # styles present in pandoc's own reference document (may be named in based_on without being redefined)
@@ -80,7 +104,8 @@ def reference_doc(repo: Repo) -> Path:
     # kept in this user's cache, never in the working tree: a pull request could carry a file named like it
     try:
         path = cache.user_folder() / f"reference-{key}.docx"
-        if not path.is_file() or path.is_symlink():
+        # a file cut short (a full disk, a killed run) would break every document until deleted: rebuilt instead
+        if not path.is_file() or path.is_symlink() or not zipfile.is_zipfile(path):
             write_bytes(path, build(definition))
     except (OSError, RuntimeError):  # no home folder to keep it in: build one for this run
         path = Path(tempfile.gettempdir()) / f"sqmy-reference-{os.getpid()}-{key[:16]}.docx"

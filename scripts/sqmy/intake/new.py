@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import validate, yamlsrc
+from .. import load, yamlsrc
 from ..errors import SqmyError
 from ..fsutil import write_text
 from ..paths import Repo
@@ -87,7 +87,7 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     env.filters["yaml"] = yaml_scalar
     year_dir = repo.items_dir / str(today.year)
     _check_folders(repo, year_dir)
-    taken = {p.stem for p in validate.item_files(repo)}
+    taken = {p.stem for p in load.item_files(repo)}
     item_id = new_id(spec.authors[0], today, taken)
     try:
         text = env.from_string(source).render(

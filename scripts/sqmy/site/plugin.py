@@ -1,11 +1,12 @@
-"""The MkDocs plugin: a thin adapter that hands sitegen's pages to MkDocs.
+"""The MkDocs plugin: a thin adapter that hands the generated pages (pages.py) to MkDocs.
 
 Registered as the `sqmy` plugin (entry point in pyproject.toml), so that
 `mkdocs build`, `mkdocs serve` and `sqmy build` all make the same archive.
-The edition is the plugin option `audience` (internal | public), or the
-environment variable SQMY_AUDIENCE, which `sqmy build --audience` sets.
+The edition is the plugin option `audience` (internal | public): written in
+mkdocs.yml, or set on the loaded configuration by `sqmy build --audience`.
+What each edition shows is decided in edition.py; the plugin only asks it.
 
-Every page sitegen makes (all but the search page, which holds no item text)
+Every page pages.py makes (all but the search page, which holds no item text)
 is sanitized after MkDocs renders it, with nh3 (ammonia) and an allowlist of
 exactly what these pages are made of: no script, style, frame, object, image
 or event handler, no link but to web, mail or relative addresses, ids only as
@@ -18,7 +19,6 @@ of placeholders no item can forge (pages.Edition.figure).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from html import escape
 from importlib import resources
@@ -40,9 +40,11 @@ from ..docx.plan import OUTPUT, documents_of
 from ..errors import SqmyError
 from ..fsutil import write_text
 from ..history import timelines
-from ..paths import find_repo
-from ..validate import SOFT_RULES, load_all
-from . import pages, searchindex
+from ..load import load_all
+from ..paths import Repo, find_repo
+from ..validate import SOFT_RULES
+from . import pages, render, searchindex
+from .edition import AUDIENCES, INTERNAL, POLICIES
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
 
@@ -58,7 +60,7 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
-# what sitegen's pages are made of: Python-Markdown's output for the Markdown sqmy and items write, and sqmy's tables
+# what the generated pages are made of: Python-Markdown's output for the Markdown sqmy and items write, and sqmy's tables
 CLEANER = nh3.Cleaner(
     tags={"p", "br", "hr", *_HEADINGS, "a", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
           "strong", "em", "b", "i", "blockquote", "div", "sup", "sub", "del"},
@@ -98,7 +100,7 @@ def safe_toc(links: list[AnchorLink]) -> list[AnchorLink]:
 
 
 class _Options(Config):  # type: ignore[no-untyped-call]
-    audience = config_options.Choice(pages.AUDIENCES, default=pages.INTERNAL)
+    audience = config_options.Choice(AUDIENCES, default=INTERNAL)
     # pagefind: an index in chunks, fetched as a query needs it (fast at 10,000 items);
     # none: leave search to another plugin (e.g. mkdocs-material's `search`)
     search = config_options.Choice(("pagefind", "none"), default="pagefind")
@@ -108,13 +110,15 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     edition: pages.Edition
     pages: dict[str, str]
     sanitized: set[str]  # the pages sanitized after rendering (see the module's description)
+    # the office repository when the caller already knows it (`sqmy build`: its --root and --rules-from);
+    # otherwise the one holding mkdocs.yml
+    repo: Repo | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        audience = os.environ.get("SQMY_AUDIENCE") or self.config.audience
-        if audience not in pages.AUDIENCES:
-            raise PluginError(f"SQMY_AUDIENCE 应为 internal 或 public，现在是“{audience}”")
+        audience = self.config.audience
+        shows = POLICIES[audience]
         try:
-            repo = find_repo(Path(config.config_file_path).parent)
+            repo = self.repo or find_repo(Path(config.config_file_path).parent)
             day = today()
             loaded = load_all(repo, day)
         except SqmyError as exc:
@@ -125,26 +129,29 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         doubtful = {f.path for f in loaded.findings if f.rule in SOFT_RULES} - broken
         if doubtful:
             log.warning("%d 条信息审定后改动或期号重号：内部版按实际状态显示，公开版不收录审定后改动的信息；运行 sqmy validate 查看详情", len(doubtful))
-        history = timelines(repo) if audience == pages.INTERNAL else {}
+        history = timelines(repo) if shows.git_trail else {}  # read from Git only for an edition that shows it
         self.documents: dict[str, Path] = {}
         links: dict[str, list[tuple[str, str]]] = {}
-        if audience == pages.INTERNAL:  # the Word files `sqmy docx all` made, copied into the site and linked
+        if shows.documents:  # the Word files `sqmy docx all` made, copied into the site and linked
             found = documents_of(repo, loaded.items, loaded.registry.office.journal_title)
             for item_id, docs in found.items():
                 for label, relative in docs:
                     site_path = f"docx/{relative.as_posix()}"
                     self.documents[site_path] = repo.root / OUTPUT / relative
                     links.setdefault(item_id, []).append((label, site_path))
-        self.edition = pages.edition(loaded.registry, loaded.items, audience, day, history, links)
-        self.pages = pages.pages(self.edition)
-        self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
-        if self.config.search == "pagefind":
-            self.pages["search.md"] = pages.SEARCH_PAGE
+        templates = repo.rules_root / render.OFFICE  # the office's own page templates, from its trusted rules
+        self.edition = pages.edition(loaded.registry, loaded.items, audience, day, history, links, templates)
+        try:
+            self.pages = pages.pages(self.edition)
+            self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
+            if self.config.search == "pagefind":
+                self.pages["search.md"] = pages.search_page(self.edition)
+        except SqmyError as exc:
+            raise PluginError(exc.message) from None
         office = loaded.registry.office
-        suffix = "" if audience == pages.INTERNAL else "（公开版）"
-        config.site_name = escape(f"{office.short_name}社情民意信息{suffix}")  # the theme prints it as HTML
+        config.site_name = escape(f"{office.short_name}社情民意信息{shows.label}")  # the theme prints it as HTML
         if not config.nav:
-            extra = [{"晾晒比拼": "rankings.md"}] if audience == pages.INTERNAL else []
+            extra = [{"晾晒比拼": "rankings.md"}] if shows.rankings else []
             config.nav = pages.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         return config
 
@@ -157,6 +164,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         return server
 
     def on_files(self, files: Files, config: MkDocsConfig, **_: Any) -> Files:
+        for template in [f for f in files if f.src_uri.endswith(".j2")]:  # the office's page templates are not pages
+            files.remove(template)
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
         if self.config.search == "pagefind":

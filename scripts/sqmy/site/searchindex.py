@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import SqmyError
+from .. import tools
 
 # what the browser must use too (assets/search.js): Han characters, and runs of Latin letters or digits
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
@@ -82,7 +81,5 @@ def build(documents: Iterable[tuple[str, str]], site_dir: Path) -> int:
             count += 1
         output = (site_dir / "_pagefind").resolve()
         command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--quiet"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise SqmyError(f"Pagefind 建立搜索索引失败（退出码 {result.returncode}）：{(result.stderr or result.stdout).strip()}")
+        tools.run("Pagefind", command, what="Pagefind 建立搜索索引失败")
     return count

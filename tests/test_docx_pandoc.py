@@ -1,0 +1,121 @@
+"""pandoc.py and rawguard.lua: the one door to pandoc, with the real pandoc behind it."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from sqmy import errors
+from sqmy.docx import ooxml, pandoc
+from sqmy.docx import reference as docxstyle
+from sqmy.paths import Repo
+
+from .conftest import REPO, Invoke
+
+ITEM = "2025-0506-zhangwei-1"
+
+
+@pytest.fixture(scope="module")
+def reference() -> Path:
+    return docxstyle.reference_doc(Repo(REPO))
+
+
+def to_docx(parts: list[str], reference: Path, nonce: str = ooxml.NONCE) -> tuple[str, list[tuple[str, str]]]:
+    """document.xml of the Word file pandoc makes of `parts`, and (style, text) of its paragraphs."""
+    data = pandoc.markdown_to_docx(parts, reference, nonce)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        xml = package.read("word/document.xml").decode("utf-8")
+        media = [n for n in package.namelist() if n.startswith("word/media/")]
+    assert media == []  # pandoc never reads an image for sqmy
+    paragraphs = [(p.style.name if p.style is not None else "", p.text) for p in docx.Document(io.BytesIO(data)).paragraphs]
+    return xml, paragraphs
+
+
+# --- failures ---------------------------------------------------------------------------------------
+
+
+def test_a_failing_pandoc_names_the_command_its_exit_code_and_what_it_said() -> None:
+    with pytest.raises(errors.ToolFailed) as caught:
+        pandoc.run(["--from", "nosuchformat", "--to", "docx"], stdin=b"x")
+    failure = caught.value
+    assert failure.tool == "pandoc"
+    assert failure.command == [pandoc.pandoc_path(), "--from", "nosuchformat", "--to", "docx"]
+    assert failure.returncode not in (None, 0)
+    assert "nosuchformat" in failure.stderr
+    first, *said = failure.message.splitlines()
+    assert first == f"pandoc 转换失败（退出码 {failure.returncode}）：pandoc --from nosuchformat --to docx"
+    assert any("Unknown input format nosuchformat" in line for line in said)
+    assert errors.exit_code(failure) == errors.EXIT_USAGE
+
+
+def test_a_failing_conversion_exits_2_through_the_cli(office: Path, sqmy: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached reference document that is a zip but not a Word file: pandoc refuses it, the command says so and writes nothing."""
+    shutil.copytree(REPO / "templates" / "docx", office / "templates" / "docx")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # this test's own cache, spoilt below
+    broken = docxstyle.reference_doc(Repo(office))
+    with zipfile.ZipFile(broken, "w") as spoilt:  # a file that is not even a zip is rebuilt instead (test_docx_reference)
+        spoilt.writestr("[Content_Types].xml", "<not xml")
+        spoilt.writestr("word/styles.xml", "<not xml")
+    target = office / "out.docx"
+    result = sqmy("docx", "item", ITEM, "-o", str(target))
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("sqmy：pandoc 转换失败（退出码 ")
+    assert f"--reference-doc {broken}" in first
+    assert len(result.stderr.splitlines()) > 1  # what pandoc said follows
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+# --- what reaches the document -------------------------------------------------------------------------
+
+
+def test_only_raw_blocks_with_this_runs_nonce_are_kept(reference: Path) -> None:
+    mine = ooxml.raw(ooxml.paragraph("版头", "版头文字"))
+    theirs = mine.replace(ooxml.NONCE, "sqmy" + "0" * 32)
+    xml, paragraphs = to_docx([mine + theirs], reference)
+    assert ("版头", "版头文字") in paragraphs
+    assert ooxml.NONCE not in xml  # the mark is removed from the block it lets through
+    shown = [text for style, text in paragraphs if style != "版头"]
+    assert any("sqmy" + "0" * 32 in text and "版头文字" in text for text in shown)  # the forged block, as text
+    _, without = to_docx([mine], reference, nonce="")
+    assert "版头" not in [style for style, _ in without]  # no nonce: every raw block is text
+
+
+def test_markup_in_an_item_stays_text(reference: Path) -> None:
+    body = ("<b>粗体</b> `代码`{=openxml} [本地](file:///etc/passwd) [网站](https://example.org) ![图片说明](/etc/hostname)\n\n"
+            "::: {custom-style=\"版头\"}\n冒充版头\n:::\n\n[冒充]{custom-style=\"版头\"}\n")
+    xml, paragraphs = to_docx([body], reference)
+    assert "版头" not in [style for style, _ in paragraphs]
+    text = "\n".join(t for _, t in paragraphs)
+    assert "<b>粗体</b>" in text
+    assert "代码" in text
+    assert "本地" in text
+    assert "/etc/passwd" not in xml
+    assert "图片说明" in text
+    assert "https://example.org" not in xml  # the target goes to the relationships part, not the text
+    assert "w:hyperlink" in xml
+    assert "冒充版头" in text
+
+
+def test_each_part_is_read_on_its_own(reference: Path) -> None:
+    """Footnote and link definitions in one item's body do not reach the text of the parts around it."""
+    parts = ["前文[^1]见[说明][ref]。", "[^1]: 别人的脚注\n\n[ref]: https://example.invalid/\n", "后文"]
+    xml, paragraphs = to_docx(parts, reference)
+    assert [text for _, text in paragraphs] == ["前文[^1]见[说明][ref]。", "后文"]  # the definitions, unused in their own part, are dropped
+    assert "w:footnoteReference" not in xml
+    assert "w:hyperlink" not in xml
+
+
+def test_docx_to_markdown_reads_back_headings_and_emphasis(reference: Path, tmp_path: Path) -> None:
+    path = tmp_path / "x.docx"
+    path.write_bytes(pandoc.markdown_to_docx(["# 一、问题\n\n正文 **加粗** 在此。\n\n1. 第一条\n2. 第二条\n"], reference, ooxml.NONCE))
+    markdown = pandoc.docx_to_markdown(path)
+    assert "# 一、问题" in markdown
+    assert "**加粗**" in markdown
+    assert "1.  第一条" in markdown or "1. 第一条" in markdown

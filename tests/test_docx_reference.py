@@ -1,0 +1,184 @@
+"""reference.py: the Word reference document built from templates/docx/styles.yml."""
+
+from __future__ import annotations
+
+import copy
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from docx.document import Document
+from docx.shared import Mm, Pt
+
+from sqmy import cache
+from sqmy.docx import ooxml
+from sqmy.docx import reference as docxstyle
+from sqmy.errors import SqmyError
+from sqmy.paths import Repo
+
+from .conftest import REPO
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def definition() -> dict[str, Any]:
+    """The shipped definition (GB/T 9704-2012), checked."""
+    data, _ = docxstyle.load_definition(Repo(REPO))
+    return data
+
+
+@pytest.fixture
+def styles_yml(office: Path) -> Path:
+    """The sample office with the shipped templates/docx/; the styles.yml to spoil."""
+    shutil.copytree(REPO / "templates" / "docx", office / "templates" / "docx")
+    return office / docxstyle.DEFINITION
+
+
+def open_docx(path: Path) -> Document:
+    return docx.Document(str(path))
+
+
+def east_asian(style: object) -> str | None:
+    fonts = style.element.find(f"{W}rPr/{W}rFonts")  # type: ignore[attr-defined]
+    return None if fonts is None else fonts.get(f"{W}eastAsia")
+
+
+# --- page geometry -----------------------------------------------------------------------------------
+
+
+def test_geometry_of_the_gbt_9704_page(definition: dict[str, Any]) -> None:
+    g = docxstyle.Geometry(definition["page"])
+    assert (g.width, g.height) == (11906, 16838)  # A4 in twips
+    assert g.line_pitch == 579  # 22 lines in the 225 mm type area, as GB/T 9704 templates have it
+    assert g.text_width == ooxml.TEXT_WIDTH  # tables and the 版记 (ooxml) span exactly the type area the page leaves
+    assert g.condense == -5  # 28 characters of 16 pt on the 156 mm line: each 0.25 pt closer
+    assert 28 * (16 * 20 + g.condense) <= g.text_width < 29 * (16 * 20 + g.condense)
+
+
+def test_geometry_never_spreads_characters(definition: dict[str, Any]) -> None:
+    page = copy.deepcopy(definition["page"])
+    page["chars"] = 20  # fewer than fit: the spacing stays as the font has it
+    assert docxstyle.Geometry(page).condense == 0
+
+
+# --- the built document ---------------------------------------------------------------------------------
+
+
+def test_reference_document_follows_gbt_9704() -> None:
+    ref = open_docx(docxstyle.reference_doc(Repo(REPO)))
+    section = ref.sections[0]
+    for value, mm in ((section.page_width, 210), (section.page_height, 297), (section.top_margin, 37),
+                      (section.bottom_margin, 35), (section.left_margin, 28), (section.right_margin, 26)):
+        assert value is not None
+        assert abs(value - Mm(mm)) < Mm(0.1)
+    grid = section._sectPr.find(f"{W}docGrid")
+    assert grid is not None
+    assert grid.get(f"{W}linePitch") == "579"  # 22 lines in the 225 mm type area
+    normal = ref.styles["Normal"]
+    assert east_asian(normal) == "仿宋_GB2312"
+    assert normal.font.size == Pt(16)
+    assert normal.paragraph_format.line_spacing == Pt(28.95)  # exact, 579 twips
+    expected = {"Title": ("方正小标宋简体", 22), "Heading 1": ("黑体", 16), "Heading 2": ("楷体_GB2312", 16),
+                "Heading 3": ("仿宋_GB2312", 16), "版头": ("方正小标宋简体", 42), "反映人": ("楷体_GB2312", 16), "版记": ("仿宋_GB2312", 14)}
+    for name, (font, size) in expected.items():
+        style = ref.styles[name]
+        assert east_asian(style) == font, name
+        assert style.font.size == Pt(size), name
+    assert ref.styles["Heading 3"].font.bold is True
+    assert ref.styles["Heading 1"].font.bold is False
+    assert str(ref.styles["版头"].font.color.rgb) == "FF0000"
+    # 28 characters a line: body text condensed so that 28 × 16 pt fits the 156 mm line
+    spacing = ref.styles["Body Text"].element.find(f"{W}rPr/{W}spacing")
+    pitch = 16 + int(spacing.get(f"{W}val")) / 20
+    assert 28 * pitch <= 156 / 25.4 * 72 < 29 * pitch
+    with zipfile.ZipFile(docxstyle.reference_doc(Repo(REPO))) as z:
+        styles_xml = z.read("word/styles.xml").decode()
+        fonts_xml = z.read("word/fontTable.xml").decode()
+    assert "eastAsiaTheme" not in styles_xml
+    assert "asciiTheme" not in styles_xml
+    assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts_xml
+
+
+def test_a_page_break_before_belongs_to_its_own_style_only(definition: dict[str, Any]) -> None:
+    """附件标识 starts a page; a style based on it takes its font but not the page break."""
+    changed = copy.deepcopy(definition)
+    changed["styles"]["附件标题"] = {"based_on": "附件标识", "size": 18}
+    ref = docx.Document(io.BytesIO(docxstyle.build(changed)))
+    assert ref.styles["附件标识"].paragraph_format.page_break_before is True
+    child = ref.styles["附件标题"]
+    assert not child.paragraph_format.page_break_before
+    assert east_asian(child) == "黑体"
+    assert child.font.size == Pt(18)
+    assert child.base_style is not None
+    assert child.base_style.name == "附件标识"
+
+
+# --- the definition and its cache ------------------------------------------------------------------------
+
+
+def test_reference_document_is_rebuilt_when_the_definition_changes(styles_yml: Path) -> None:
+    repo = Repo(styles_yml.parents[2])
+    first = docxstyle.reference_doc(repo)
+    assert docxstyle.reference_doc(repo) == first  # cached
+    styles_yml.write_text(styles_yml.read_text("utf-8").replace("Normal:            {font: 仿宋_GB2312, size: 16",
+                                                              "Normal:            {font: 仿宋_GB2312, size: 15"), "utf-8")
+    second = docxstyle.reference_doc(repo)
+    assert second != first
+    assert open_docx(second).styles["Normal"].font.size == Pt(15)
+
+
+def test_a_broken_style_definition_names_file_line_and_field(styles_yml: Path) -> None:
+    lines = styles_yml.read_text("utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("  版记:"))
+    lines[at] = lines[at].replace("size: 14", "size: 四号")
+    lines.append("  题注: {based_on: 没有这个样式}")
+    styles_yml.write_text("\n".join(lines) + "\n", "utf-8")
+    cached = set(cache.user_folder().glob("reference-*.docx"))
+    with pytest.raises(SqmyError) as caught:
+        docxstyle.reference_doc(Repo(styles_yml.parents[2]))
+    message = caught.value.message
+    assert f"templates/docx/styles.yml:{at + 1}: 错误：" in message
+    assert "字号" in message
+    assert f"templates/docx/styles.yml:{len(lines)}: 错误：样式“题注”基于的样式“没有这个样式”未定义" in message
+    assert set(cache.user_folder().glob("reference-*.docx")) == cached  # nothing half-built is cached
+    assert not list(styles_yml.parents[2].glob(".sqmy/**/*.docx"))  # and nothing in the working tree at all
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", "templates/docx/styles.yml:1: 错误：文件为空"),
+    ("page: {}\n".encode("gbk") + "# 公文版式\n".encode("gbk"), "templates/docx/styles.yml:1: 错误：文件不是 UTF-8 编码；请用 UTF-8 保存"),
+    (None, "找不到公文版式定义 templates/docx/styles.yml"),
+], ids=["empty", "gbk", "missing"])
+def test_an_unreadable_definition_is_named(styles_yml: Path, content: bytes | None, expected: str) -> None:
+    if content is None:
+        styles_yml.unlink()
+    else:
+        styles_yml.write_bytes(content)
+    with pytest.raises(SqmyError) as caught:
+        docxstyle.load_definition(Repo(styles_yml.parents[2]))
+    assert expected in caught.value.message
+
+
+def test_a_cycle_of_based_on_is_refused(styles_yml: Path) -> None:
+    text = styles_yml.read_text("utf-8")
+    text = text.replace("主送:              {based_on: Normal,", "主送:              {based_on: 落款,")
+    text = text.replace("落款:              {based_on: Normal,", "落款:              {based_on: 主送,")
+    styles_yml.write_text(text, "utf-8")
+    with pytest.raises(SqmyError, match=r"based_on 形成循环（(主送 → 落款 → 主送|落款 → 主送 → 落款)）") as caught:
+        docxstyle.load_definition(Repo(styles_yml.parents[2]))
+    assert caught.value.message.count("形成循环") == 1  # one loop, said once
+
+
+def test_a_cached_reference_cut_short_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = docxstyle.reference_doc(Repo(REPO))
+    whole = first.read_bytes()
+    first.write_bytes(whole[: len(whole) // 2])  # a full disk or a killed run
+    again = docxstyle.reference_doc(Repo(REPO))
+    assert again == first
+    assert again.read_bytes() == whole
