@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import chain, lineage, schema, yamlsrc
+from . import chain, lineage, proven, schema, yamlsrc
 from .errors import SqmyError
 from .gitio import Change, Commit, Git
 from .items import content_digest
@@ -63,6 +63,8 @@ class Report:
     imported: int = 0  # records recognised as imported history, not verified
     registry_changes: int = 0
     signatures: int = 0  # signatures verified
+    proven: int = 0  # commits whose audit was taken from an earlier one (proven.py)
+    proven_head: str = ""  # the head of that earlier audit
     waived: list[Violation] = field(default_factory=list)  # accepted by the office in units/waivers.yml
     # review commit -> (item, reviewer, made by the forge bridge, signed)
     review_commits: dict[str, tuple[str, str, bool, bool]] = field(default_factory=dict)
@@ -524,11 +526,17 @@ def audit(repo: Repo, since: str | None = None, progress: Callable[[int], None] 
         return _Audit(git, repo, since, rev or "HEAD", progress).run()
 
 
+_COUNTS = ("changes", "merges", "reviews", "imported", "registry_changes", "signatures")
+_MADE_ANEW = frozenset({"journal-collision"})  # spans every item: checked again on each audit, never kept
+
+
 class _Audit:
     def __init__(self, git: Git, repo: Repo, since: str | None, rev: str, progress: Callable[[int], None] | None) -> None:
         self.git, self.repo, self.since, self.rev, self.progress = git, repo, since, rev, progress
         self.registries = Registries(git)
         self.report = Report()
+        self.proof: proven.Proof | None = None  # what an earlier whole-history audit proved, continued from
+        self.offset = 0  # commits before this run's range (the proof's), so that orders go on from there
 
     def flag(self, item: str, sha: str, rule: str, message: str) -> None:
         self.report.violations.append(Violation(item, sha, rule, message))
@@ -540,7 +548,7 @@ class _Audit:
         if self.since is None and git.is_shallow():
             raise SqmyError("这是浅克隆，没有完整的历史，无法审计全部记录：请先运行 git fetch --unshallow（或只审计 --since 之后的提交）")
         jobs = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
-        history = lineage.read(git, self.registries, self.since, self.rev, jobs)
+        history = self._read(jobs)
         self.history = history
         commits = history.commits
         changes = history.changes
@@ -556,12 +564,58 @@ class _Audit:
             self._links(c, changes.get(c.sha, ()))
             self._registry(c, changes.get(c.sha, ()))
         self._registry_with_reviews(changes)
+        kept = self._continue_proof()
         self._journals()
         self._signatures(changes)
-        self._waive()
-        position = {c.sha: i for i, c in enumerate(commits)}
+        # a commit's place in the whole history: this run's commits follow the proof's (whose orders the journals keep)
+        position = {sha: order for _, sha, order in self.report.journals.values()} | {c.sha: self.offset + i for i, c in enumerate(commits)} | kept
         self.report.violations.sort(key=lambda v: (position.get(v.commit, -1), v.item, v.rule))
+        if self.since is None:
+            self._keep_proof(position)
+        self._waive()
         return self.report
+
+    # --- what an earlier audit proved (proven.py) -----------------------------------------------
+
+    def _read(self, jobs: int) -> lineage.History:
+        """The history to audit: for a whole-history audit, only what came after a kept audit on the trusted line."""
+        if self.since is None:
+            head = self.git.resolve(self.rev)
+            for proof in proven.read(self.repo):
+                if head and self.git.is_ancestor(proof.head, head):
+                    history = lineage.read(self.git, self.registries, None, self.rev, jobs, after=proof.head)
+                    if history.continues(proof.head):
+                        self.proof, self.offset = proof, proof.commits
+                        return history
+                    break  # an ancestor, but off the first-parent line: the registries of its commits may differ
+        return lineage.read(self.git, self.registries, self.since, self.rev, jobs)
+
+    def _continue_proof(self) -> dict[str, int]:
+        """Add what the proof holds to this run's report; the kept violations' positions."""
+        proof, report = self.proof, self.report
+        if proof is None:
+            return {}
+        report.proven, report.proven_head = proof.commits, proof.head
+        report.commits += proof.commits
+        for name in _COUNTS:
+            setattr(report, name, getattr(report, name) + proof.counts.get(name, 0))
+        kept = [(Violation(v["item"], v["commit"], v["rule"], v["message"]), int(v["position"])) for v in proof.violations]
+        report.violations = [v for v, _ in kept] + report.violations
+        for path, (journal, sha, order) in proof.journals.items():
+            if path not in report.journals:  # a later version in this run wins
+                report.journals[path] = ((journal[0], journal[1], journal[2]) if journal else None, sha, order)
+        return {v.commit: position for v, position in kept}
+
+    def _keep_proof(self, position: Mapping[str, int]) -> None:
+        """Keep this whole-history audit for the next one, unless a finding depends on today's date."""
+        future = any(v.rule == "commit-date" and "晚于今天" in v.message for v in self.report.violations)
+        if future or not self.history.head:
+            return
+        r = self.report
+        violations = [{**asdict(v), "position": position.get(v.commit, -1)} for v in r.violations if v.rule not in _MADE_ANEW]
+        journals = {path: [list(j) if j else None, sha, order] for path, (j, sha, order) in r.journals.items()}
+        counts = {name: getattr(r, name) for name in _COUNTS}
+        proven.write(self.repo, proven.Proof(self.history.head, r.commits, counts, violations, journals))
 
     # --- tasks ------------------------------------------------------------------------------
 
@@ -594,6 +648,8 @@ class _Audit:
                 else:  # a merge inside a branch or a pull request: what its other parents bring
                     side = git.run("rev-list", *c.parents[1:], f"^{c.parents[0]}").split()
                     paths |= {ch.path for s in side if s in history.by_sha for ch in changes.get(s, ()) if _is_item(ch.path)}
+                    before = [s for s in side if s not in history.by_sha] if self.proof else []  # proven, yet brought by this merge
+                    paths |= {ch.path for found in git.changes(before).values() for ch in found if _is_item(ch.path)} if before else set()
                 merges[c.sha] = sorted(paths)
             elif history.since:
                 added += [ch.path for ch in changed if _is_item(ch.path) and not ch.old]
@@ -601,7 +657,8 @@ class _Audit:
         versions = git.lookup([f"{p}:{path}" for sha, paths in merges.items() for path in paths for p in history.by_sha[sha].parents])
         known = git.lookup([f"{history.since}:{path}" for path in added]) if history.since else {}
         tasks = []
-        for order, c in enumerate(history.commits):
+        seen = self.proof.journals if self.proof else {}
+        for order, c in enumerate(history.commits, self.offset):
             changed = changes.get(c.sha, ())
             entry = history.entries[c.sha]
             parent_date = self._parent_date(c)
@@ -615,7 +672,7 @@ class _Audit:
                 continue
             for ch in changed:
                 if _is_item(ch.path):
-                    existed = not ch.old and f"{history.since}:{ch.path}" in known
+                    existed = not ch.old and (f"{history.since}:{ch.path}" in known or ch.path in seen)
                     tasks.append(Task(order, c, ch.path, ch.old, ch.new, len(changed), entry.units, parent_date, ch.regular, (), existed))
         return tasks
 

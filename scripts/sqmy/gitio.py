@@ -151,6 +151,14 @@ class Git:
     def resolve(self, rev: str) -> str:
         return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
 
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        """`ancestor` is `rev` or one of its ancestors (False also when either is unknown)."""
+        try:
+            self.run("merge-base", "--is-ancestor", ancestor, rev)
+        except SqmyError:
+            return False
+        return True
+
     # --- writing --------------------------------------------------------------
 
     def unstage(self, path: str) -> None:

@@ -93,6 +93,7 @@ class History:
     commits: list[Commit]
     since: str | None  # the base of a --since range (resolved), or None for the whole history
     head: str
+    after: str | None = None  # a whole-history audit that leaves out what an earlier audit proved up to this commit
     by_sha: dict[str, Commit] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     outside_dates: dict[str, dt.date] = field(default_factory=dict)  # parents outside the range -> committer date
@@ -112,6 +113,13 @@ class History:
         line.reverse()
         return line
 
+    def continues(self, proven: str) -> bool:
+        """The range starts right after `proven` on the first-parent line (so the trusted line runs through it)."""
+        if not self.commits:
+            return self.head == proven
+        line = self.chain()
+        return bool(line) and self.by_sha[line[0]].parents[:1] == (proven,)
+
     def entering(self) -> dict[str, list[str]]:
         """entry point -> the commits entering the trusted line with it, oldest first."""
         groups: dict[str, list[str]] = {}
@@ -123,12 +131,16 @@ class History:
         return groups
 
 
-def read(git: Git, registries: Registries, since: str | None, rev: str, jobs: int = 1) -> History:
-    """The commits of `rev` (after `since`, if given), what each changed, and the registry that judges each."""
+def read(git: Git, registries: Registries, since: str | None, rev: str, jobs: int = 1, after: str | None = None) -> History:
+    """The commits of `rev` (after `since`, if given), what each changed, and the registry that judges each.
+
+    `after` (a commit already audited, on the first-parent line of `rev`) leaves out its history but,
+    unlike `since`, judges the rest as a whole-history audit would: the trusted line runs on through it.
+    """
     head = git.resolve(rev)
     base = git.resolve(since) if since else None
-    commits = git.log([f"{base}..{head}"] if base else [head])
-    history = History(commits, base, head)
+    commits = git.log([f"{base}..{head}"] if base else [head, f"^{after}"] if after else [head])
+    history = History(commits, base, head, after=after)
     history.changes = git.changes([c.sha for c in commits], jobs)
     if base is not None:
         tree = registries.units_tree(base)

@@ -89,6 +89,9 @@ def audit(since: str | None, rev: str | None, fmt: str) -> None:
             + (f"、签名 {report.signatures} 个" if report.signatures else "")
             + f"；历史导入记录 {report.imported} 条（确认来源，不视为已验证的签署）。"
         )
+        if report.proven:
+            click.echo(f"其中 {report.proven} 个提交（至 {report.proven_head[:10]}）沿用此前一次全部审计的结论，只审计了此后的 "
+                       f"{report.commits - report.proven} 个提交；设置 SQMY_NO_CACHE=1 可全部重新审计。")
         if report.waived:
             click.echo(f"办公室已在 units/waivers.yml 中核实并接受 {len(report.waived)} 处历史问题（不计为违规）。")
         click.echo(f"发现 {len(report.violations)} 处违规。" if report.violations else "未发现违规。")
