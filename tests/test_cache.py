@@ -7,15 +7,18 @@ import os
 import pickle
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from sqmy import cache
+from sqmy import load as load_mod
 from sqmy.load import load_all
 from sqmy.paths import Repo
 
 from .conftest import Invoke
+from .gitoffice import Office
 
 DAY = dt.date(2026, 11, 28)
 
@@ -129,3 +132,43 @@ def test_a_file_replaced_by_a_link_is_read_again(office: Path, tmp_path: Path) -
     items, findings = load(office)
     assert len(items) == 1
     assert any("2025-1201-zhangwei-1.md:1: 错误：" in f and "符号链接" in f for f in findings)
+
+
+def test_the_cache_survives_a_clone_and_follows_git(git_office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept by blob id: a clone with the cache restored (as CI restores it) reads nothing again, yet sees every change."""
+    o = git_office
+    expected = load(o.root)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(o.root), str(clone)], check=True)
+    shutil.copytree(o.root / ".sqmy", clone / ".sqmy")
+    monkeypatch.chdir(clone)  # findings name files as seen from where the command runs: the cache holds for the same place
+    checked: list[int] = []
+    real = load_mod.check_items
+    monkeypatch.setattr(load_mod, "check_items", lambda ctx, paths, progress=None: checked.append(len(paths)) or real(ctx, paths, progress))
+    assert load(clone) == expected
+    assert checked == [0]  # every item from the cache: new paths, new inodes, same content
+    # a tracked file changed in the working tree, and a new file Git does not know: both read again
+    path = clone / "items" / "2025" / "2025-1201-zhangwei-1.md"
+    path.write_text(path.read_text("utf-8").replace("title: ", "title: 改写后的", 1), "utf-8")
+    shutil.copy(path, path.with_name("2025-1202-zhangwei-9.md"))
+    items, findings = load(clone)
+    assert checked[-1] == 2
+    assert any(":改写后的" in i for i in items)
+    assert any("2025-1202-zhangwei-9.md" in f for f in findings)  # its id does not match its name
+    # committed: Git's index now knows the new content, which the cache already holds
+    o2 = Office(clone, monkeypatch)
+    o2.commit_all("li-chu", "修改")
+    load(clone)
+    assert checked[-1] == 0
+
+
+def test_what_a_file_holds_decides_not_when_it_was_touched(office: Path) -> None:
+    expected = load(office)
+    for path in (office / "items").rglob("*.md"):
+        os.utime(path, ns=(1, 1))  # every timestamp changed, no content
+        path.write_bytes(path.read_bytes())
+    assert load(office) == expected
+    repo = Repo(office)
+    entries = cache.read(repo, cache.key(repo, DAY))
+    assert set(entries) == {p.relative_to(office).as_posix() for p in (office / "items").rglob("*.md")}
+    assert all(len(e.blob) == 40 for e in entries.values())

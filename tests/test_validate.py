@@ -148,15 +148,19 @@ def test_parallel_check_matches_serial(broken_office: Path, monkeypatch: pytest.
     monkeypatch.setattr(load_mod, "PARALLEL_THRESHOLD", 2)
     parallel = load_mod.check_items(ctx, paths)
     assert parallel == serial
-    assert any(item is None for item, _, _ in parallel)
+    assert any(e.item is None for e in parallel)
+    assert all(len(e.blob) == 40 for e in parallel if e.findings == [] or e.item is not None)
 
 
 def test_nothing_written_by_validate(broken_office: Path, sqmy: Invoke) -> None:
-    before = {p: p.read_bytes() for p in broken_office.rglob("*") if p.is_file()}
-    sqmy("validate")
-    sqmy("validate")
-    after = {p: p.read_bytes() for p in broken_office.rglob("*") if p.is_file()}
+    """validate changes no file of the office; it only keeps what it checked in its cache (.sqmy/, ignored by Git)."""
+    before = {p: p.read_bytes() for p in broken_office.rglob("*") if p.is_file() and ".sqmy" not in p.parts}
+    first = sqmy("validate")
+    second = sqmy("validate")  # from the cache
+    after = {p: p.read_bytes() for p in broken_office.rglob("*") if p.is_file() and ".sqmy" not in p.parts}
     assert before == after
+    assert first.exit_code == second.exit_code == 1
+    assert first.stdout == second.stdout
 
 
 # --- hostile and personal data (the sample files are in tests/samples/broken) ------------------------

@@ -1,18 +1,24 @@
-"""A local cache of checked items, so that reading 10,000 items costs a stat each.
+"""Checked items kept between runs, by what each file holds: 10,000 items cost two `git` calls.
 
 The cache is `.sqmy/cache/items.pickle` in the working tree (ignored by Git,
-never shared).  It is used only while everything a check depends on is the
-same: the sqmy version, the schema, the registry files and the day (dates in
-the future are findings); a file is re-read when its size, mtime or inode
-changed (of the entry itself: links are not followed).  Anything unreadable in
-it is ignored, and `SQMY_NO_CACHE=1` turns it off.
+never shared). Each entry is keyed by the item's path inside the repository and
+the Git blob id of its content, so it survives a clone, a checkout that
+touches every file, and a restore in CI (restore `.sqmy/cache` together with
+the signing key below). Blob ids of files Git knows unchanged come from the
+index (`git ls-files -s`, with `git diff-files` naming what changed since);
+any other file is hashed as Git would hash it. The whole cache is used only
+while everything a check depends on is the same: the sqmy version, the
+schema, the registry files, the day (dates in the future are findings) and
+where the command runs from (findings name files relative to it). Anything
+unreadable in it is ignored, and `SQMY_NO_CACHE=1` turns it off.
 
 A working tree can hold files nobody here wrote (a pull request checked out by
 the required check), and unpickling runs code: the cache is signed with a key
 kept outside every repository (`$XDG_CACHE_HOME/sqmy/cache-key`, made on first
 use, readable by its owner only), and a file whose signature does not match is
-ignored without being unpickled.  `.sqmy`, `.sqmy/cache` and the file itself
-must not be symbolic links or special files.
+ignored without being unpickled. `.sqmy`, `.sqmy/cache` and the file itself
+must not be symbolic links or special files. Each item is pickled on its own,
+so that `sqmy validate`, which needs only the findings, never unpickles one.
 """
 
 from __future__ import annotations
@@ -31,33 +37,32 @@ from pathlib import Path
 
 from . import __version__, registry
 from .findings import Finding
-from .items import Item
+from .items import Item, Journal
 from .paths import Repo
 from .schema import SCHEMA_NAMES, schema
 
 FILE = Path(".sqmy") / "cache" / "items.pickle"
-FORMAT = 2
+FORMAT = 3
 _MAGIC = b"sqmy-cache\n"
 _MAX_BYTES = 1 << 30  # far above the cache of any office
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
-Stat = tuple[int, int, int]
-
-
 @dataclass
 class Entry:
-    stat: Stat
-    item: Item | None
+    """One checked file: the content it had, what was found, and its Item (pickled) when it has no error."""
+
+    blob: str  # the Git blob id of the content checked
     findings: list[Finding]
+    journal: Journal | None  # its journal issue (validate checks issues across files without reading the items)
+    item: bytes | None  # the Item, pickled: unpickled only by commands that use items
 
-
-def _stat(path: Path) -> Stat:
-    st = os.lstat(path)  # a link is its own entry: replacing a file by a link is a change
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    def load(self) -> Item | None:
+        return pickle.loads(self.item) if self.item is not None else None
 
 
 def key(repo: Repo, today: dt.date) -> str:
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{today.isoformat()}|{repo.root}".encode())
+    where = os.path.relpath(repo.root, Path.cwd())  # findings name files as seen from there
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{today.isoformat()}|{where}".encode())
     for name in SCHEMA_NAMES:
         digest.update(repr(schema(name)).encode())
     units = registry.FolderSource(repo.units_dir, str)  # links, special and huge files refused, never opened
@@ -123,6 +128,7 @@ def _folder_is_ours(repo: Repo) -> bool:
 
 
 def read(repo: Repo, wanted_key: str) -> dict[str, Entry]:
+    """Entries by path inside the repository (POSIX), when the cache is this user's and `wanted_key` still holds."""
     path = repo.root / FILE
     secret = _secret()
     if secret is None or not _folder_is_ours(repo):
@@ -144,7 +150,7 @@ def read(repo: Repo, wanted_key: str) -> dict[str, Entry]:
         return {}
     if stored_key != wanted_key or not isinstance(entries, dict):
         return {}
-    return entries
+    return {rel: Entry(*fields) for rel, fields in entries.items()}
 
 
 def write(repo: Repo, wanted_key: str, entries: dict[str, Entry]) -> None:
@@ -152,7 +158,8 @@ def write(repo: Repo, wanted_key: str, entries: dict[str, Entry]) -> None:
     secret = _secret()
     if secret is None or not _folder_is_ours(repo):
         return
-    payload = pickle.dumps((wanted_key, entries), protocol=pickle.HIGHEST_PROTOCOL)
+    fields = {rel: (e.blob, e.findings, e.journal, e.item) for rel, e in entries.items()}
+    payload = pickle.dumps((wanted_key, fields), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not _folder_is_ours(repo):  # pragma: no cover - replaced by a link while being made
@@ -164,23 +171,3 @@ def write(repo: Repo, wanted_key: str, entries: dict[str, Entry]) -> None:
     except OSError:  # a read-only checkout still works, only slower
         with contextlib.suppress(OSError, UnboundLocalError):
             os.unlink(tmp)
-
-
-def split(paths: list[Path], entries: dict[str, Entry]) -> tuple[dict[str, Entry], list[Path], dict[str, Stat]]:
-    """(entries still valid, paths to check again, the stat of each path)."""
-    keep: dict[str, Entry] = {}
-    stale: list[Path] = []
-    stats: dict[str, Stat] = {}
-    for path in paths:
-        name = str(path)
-        try:
-            stats[name] = _stat(path)
-        except OSError:
-            stale.append(path)
-            continue
-        entry = entries.get(name)
-        if entry is not None and entry.stat == stats[name]:
-            keep[name] = entry
-        else:
-            stale.append(path)
-    return keep, stale, stats

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import os
+import pickle
 import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, journal, schema
+from . import cache, journal, schema, tools
 from . import registry as registry_mod
 from .errors import Refused, SqmyError
 from .findings import Finding, error
-from .items import Item, Journal
+from .items import Item
 from .paths import Repo
 from .registry import Registry
 from .validate import Context, check_content, duplicate_ids
@@ -112,20 +114,30 @@ def read_item(path: Path, root: Path | None = None) -> bytes:
 
 
 def check_item(ctx: Context, path: Path) -> tuple[Item | None, list[Finding]]:
-    """Read and check one item file; the Item only when it has no error.
+    """Read and check one item file; the Item only when it has no error (see _read_and_check)."""
+    item, found, _ = _read_and_check(ctx, path)
+    return item, found
 
-    Links and special files are refused without being opened (see read_item)."""
+
+def blob_id(raw: bytes) -> str:
+    """The id Git gives this content (`git hash-object`)."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
+
+
+def _read_and_check(ctx: Context, path: Path) -> tuple[Item | None, list[Finding], str]:
+    """Read and check one item file: the Item only when it has no error, the findings, and the blob id of
+    the content read ('' when nothing was read). Links and special files are refused without being opened (see read_item)."""
     rel = ctx.repo.relative(path)
     shown = ctx.repo.display(path)
     try:
         raw = read_item(path, ctx.repo.root)
     except NotRegularItem as exc:
-        return None, [error(shown if exc.path == path else ctx.repo.display(exc.path), 1, "not-regular-file", exc.describe(ctx.repo.display(exc.path)))]
+        return None, [error(shown if exc.path == path else ctx.repo.display(exc.path), 1, "not-regular-file", exc.describe(ctx.repo.display(exc.path)))], ""
     except ItemTooLarge as exc:
-        return None, [error(shown, 1, "too-large", f"信息文件 {shown} 有 {exc.size // 1024} KB，超过 {MAX_ITEM_BYTES // 1024} KB，不予读取")]
+        return None, [error(shown, 1, "too-large", f"信息文件 {shown} 有 {exc.size // 1024} KB，超过 {MAX_ITEM_BYTES // 1024} KB，不予读取")], ""
     except OSError as exc:
-        return None, [error(shown, 1, "unreadable", f"无法读取文件：{exc.strerror or exc}")]
-    return check_content(ctx, path, rel, raw, shown)
+        return None, [error(shown, 1, "unreadable", f"无法读取文件：{exc.strerror or exc}")], ""
+    return (*check_content(ctx, path, rel, raw, shown), blob_id(raw))
 
 
 # --- the walk ----------------------------------------------------------------
@@ -176,33 +188,27 @@ def _init_worker(ctx: Context) -> None:
     _WORKER = ctx
 
 
-Checked = tuple[Item | None, list[Finding], Journal | None]  # the item (when kept), its findings, its journal issue
+def _entry(item: Item | None, found: list[Finding], blob: str) -> cache.Entry:
+    pickled = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL) if item is not None else None
+    return cache.Entry(blob, found, item.journal if item is not None else None, pickled)
 
 
-def _checked(item: Item | None, found: list[Finding], keep_items: bool) -> Checked:
-    return (item if keep_items else None, found, item.journal if item is not None else None)
-
-
-def _check_chunk(paths: list[str], keep_items: bool) -> list[Checked]:
+def _check_chunk(paths: list[str]) -> list[cache.Entry]:
     assert _WORKER is not None
-    results = (check_item(_WORKER, Path(p)) for p in paths)
-    # sending Items back costs as much as reading them: only when asked
-    return [_checked(item, found, keep_items) for item, found in results]
+    # an Item crosses back pickled (as it must); the parent unpickles only what its command uses
+    return [_entry(*_read_and_check(_WORKER, Path(p))) for p in paths]
 
 
 PARALLEL_THRESHOLD = 1500
 
 
-def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None = None, keep_items: bool = True) -> list[Checked]:
-    """Check many item files, on every core when there are enough of them.
-
-    With `keep_items=False` only the findings (and journal issues) are wanted: the Items are None.
-    """
+def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None = None) -> list[cache.Entry]:
+    """Check many item files, on every core when there are enough of them: one cache entry each."""
     workers = int(os.environ.get("SQMY_JOBS") or min(os.cpu_count() or 1, 8))
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         results = []
         for path in paths:
-            results.append(_checked(*check_item(ctx, path), keep_items))
+            results.append(_entry(*_read_and_check(ctx, path)))
             if progress:
                 progress(1)
         return results
@@ -211,11 +217,72 @@ def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None =
     results = []
     schema.prepare("item")  # compiled once, before the workers are forked
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        for chunk_result in pool.map(_check_chunk, chunks, [keep_items] * len(chunks)):
+        for chunk_result in pool.map(_check_chunk, chunks):
             results.extend(chunk_result)
             if progress:
                 progress(len(chunk_result))
     return results
+
+
+def _index_blobs(repo: Repo) -> dict[str, str]:
+    """Blob ids of the item files Git knows and that are unchanged since (path inside the repository -> blob);
+    empty when the office is not a Git repository."""
+    try:
+        listed = tools.run("git", ["git", "ls-files", "-s", "-z", "--", "items"], cwd=repo.root)
+        changed = tools.run("git", ["git", "diff-files", "--name-only", "--relative", "-z", "--", "items"], cwd=repo.root)
+    except SqmyError:
+        return {}
+    blobs = {}
+    for record in listed.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, rel = record.partition("\t")
+        mode, blob, stage = [*meta.split(" "), "", "", ""][:3]
+        if mode in ("100644", "100755") and stage == "0":
+            blobs[rel] = blob
+    for rel in changed.decode("utf-8", "surrogateescape").split("\0"):
+        blobs.pop(rel, None)
+    return blobs
+
+
+def _relative(repo: Repo, path: Path) -> str | None:
+    """`path` inside the repository, POSIX; None when it is outside (string work: no resolving 10,000 paths)."""
+    root = str(repo.root) + os.sep
+    full = os.path.abspath(path)
+    return full[len(root) :].replace(os.sep, "/") if full.startswith(root) else None
+
+
+def checked_entries(repo: Repo, ctx: Context, paths: Sequence[Path], progress: Progress | None = None) -> list[cache.Entry]:
+    """A cache entry for each of `paths`: from the cache when the file still holds what was checked, else checked now.
+
+    What a file holds is its Git blob id: from the index for files Git knows unchanged, else hashed here.
+    The cache is rewritten with what was checked now (and keeps every other file's entry)."""
+    use_cache = cache.enabled()
+    key = cache.key(repo, ctx.today) if use_cache else ""
+    stored = cache.read(repo, key) if use_cache else {}
+    rels = [_relative(repo, p) for p in paths]
+    known = _index_blobs(repo) if stored else {}
+    found: list[cache.Entry | None] = []
+    for path, rel in zip(paths, rels, strict=True):
+        entry = stored.get(rel) if rel is not None else None
+        if entry is not None and entry.blob:
+            blob = known.get(rel) if rel is not None else None
+            if blob is None:  # not known to Git, or changed since: what does it hold now?
+                try:
+                    blob = blob_id(read_item(path, repo.root))
+                except (NotRegularItem, ItemTooLarge, OSError):
+                    blob = None
+            if blob != entry.blob:
+                entry = None
+        found.append(entry)
+    if progress and any(e is not None for e in found):
+        progress(sum(1 for e in found if e is not None))
+    stale = [p for p, e in zip(paths, found, strict=True) if e is None]
+    fresh = iter(check_items(ctx, stale, progress))
+    entries = [e if e is not None else next(fresh) for e in found]
+    if use_cache and stale:
+        updated = dict(stored)
+        updated.update({rel: e for rel, e in zip(rels, entries, strict=True) if rel is not None and e.blob})
+        cache.write(repo, key, updated)
+    return entries
 
 
 # --- the repository ----------------------------------------------------------
@@ -236,30 +303,13 @@ def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Lo
     Files unchanged since the last run come from the local cache (cache.py).
     """
     registry, findings = registry_mod.load(repo)
-    ctx = Context(repo, registry, today)
     paths = item_files(repo)
-    use_cache = cache.enabled()
-    key = cache.key(repo, today) if use_cache else ""
-    cached = cache.read(repo, key) if use_cache else {}
-    keep, stale, stats = cache.split(paths, cached)
-    if progress and keep:
-        progress(len(keep))
-    fresh = dict(zip((str(p) for p in stale), check_items(ctx, stale, progress), strict=True))
     items = []
-    entries: dict[str, cache.Entry] = {}
-    for path in paths:
-        name = str(path)
-        if name in keep:
-            entries[name] = keep[name]
-        else:
-            item, found, _ = fresh[name]
-            entries[name] = cache.Entry(stats.get(name, (0, 0, 0)), item, found)
-        entry = entries[name]
+    for entry in checked_entries(repo, Context(repo, registry, today), paths, progress):
         findings.extend(entry.findings)
-        if entry.item is not None:
-            items.append(entry.item)
-    if use_cache and (stale or len(keep) != len(cached)):
-        cache.write(repo, key, entries)
+        item = entry.load()
+        if item is not None:
+            items.append(item)
     findings.extend(duplicate_ids(repo, paths))
     findings.extend(journal.collisions(repo, ((Path(i.path), i.journal) for i in items)))
     return Loaded(registry, items, findings)
@@ -308,12 +358,11 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
         registry_files.update(repo.display(p) for p in registry_mod.iter_files(repo))
     # a broken registry makes every reference check doubtful: always show it
     findings = [f for f in registry_findings if f.path in registry_files or f.severity == "error"]
-    ctx = Context(repo, registry, today)
-    results = check_items(ctx, item_paths, progress, keep_items=False)
-    for _, item_findings, _ in results:
-        findings.extend(item_findings)
+    results = checked_entries(repo, Context(repo, registry, today), item_paths, progress)
+    for entry in results:
+        findings.extend(entry.findings)
     if all_items:
-        findings.extend(journal.collisions(repo, zip(item_paths, (journal for _, _, journal in results), strict=True)))
+        findings.extend(journal.collisions(repo, zip(item_paths, (e.journal for e in results), strict=True)))
     others: list[Path] = []
     if not all_items:
         checked = {p.resolve() for p in item_paths}
