@@ -17,8 +17,9 @@ the required check), and unpickling runs code: the cache is signed with a key
 kept outside every repository (`$XDG_CACHE_HOME/sqmy/cache-key`, made on first
 use, readable by its owner only), and a file whose signature does not match is
 ignored without being unpickled. `.sqmy`, `.sqmy/cache` and the file itself
-must not be symbolic links or special files. Each item is pickled on its own,
-so that `sqmy validate`, which needs only the findings, never unpickles one.
+must not be symbolic links or special files. Each item is kept as plain values
+(items.pack), so that `sqmy validate`, which needs only the findings, never
+rebuilds one, and other commands rebuild them quickly.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ from pathlib import Path
 
 from . import __version__, registry
 from .findings import Finding
-from .items import Item, Journal
+from .items import Item, Journal, unpack
 from .paths import Repo
 from .schema import SCHEMA_NAMES, schema
 
 FILE = Path(".sqmy") / "cache" / "items.pickle"
-FORMAT = 3
+FORMAT = 4
 _MAGIC = b"sqmy-cache\n"
 _MAX_BYTES = 1 << 30  # far above the cache of any office
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -54,10 +55,10 @@ class Entry:
     blob: str  # the Git blob id of the content checked
     findings: list[Finding]
     journal: Journal | None  # its journal issue (validate checks issues across files without reading the items)
-    item: bytes | None  # the Item, pickled: unpickled only by commands that use items
+    item: bytes | None  # the Item (items.pack): rebuilt only by commands that use items
 
     def load(self) -> Item | None:
-        return pickle.loads(self.item) if self.item is not None else None
+        return unpack(self.item) if self.item is not None else None
 
 
 def key(repo: Repo, today: dt.date) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -194,4 +195,64 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
             Transfer(t["to"], _d(t["date"]), _d(t["due"]), t.get("letter") or "", _feedback(t.get("feedback")))
             for t in data.get("transfers") or ()
         ),
+    )
+
+
+# --- kept between runs ------------------------------------------------------------------------------
+# The local cache (cache.py) keeps each checked Item as plain values in marshal's format: rebuilding
+# 10,000 Items from it takes a fraction of what unpickling the dataclasses does (pickle names every
+# class of every object). `pack` and `unpack` must follow the dataclasses above field by field;
+# tests/test_items.py checks that they do.
+
+_NONE = -1  # a missing date
+
+
+def _day(value: dt.date | None) -> int:
+    return value.toordinal() if value is not None else _NONE
+
+
+def _undate(value: int) -> dt.date:
+    return dt.date.fromordinal(value)
+
+
+def _pack_feedback(f: Feedback | None) -> tuple[Any, ...] | None:
+    return (f.date.toordinal(), f.result, f.summary) if f is not None else None
+
+
+def _unpack_feedback(f: tuple[Any, ...] | None) -> Feedback | None:
+    return Feedback(_undate(f[0]), f[1], f[2]) if f is not None else None
+
+
+def pack(item: Item) -> bytes:
+    """`item` as bytes for the local cache (see unpack)."""
+    i = item
+    return marshal.dumps((
+        i.id, i.path, i.title, i.authors, i.unit, _day(i.submitted), i.category, i.focus, i.source, i.audience, i.body, i.body_line,
+        i.key_topic, i.source_ref,
+        (i.imported.date.toordinal(), i.imported.note) if i.imported else None,
+        tuple((r.stage, r.by, r.decision, r.date.toordinal(), r.digest, r.comment, r.experts) for r in i.reviews),
+        i.routes,
+        (i.journal.year, i.journal.issue, i.journal.token) if i.journal else None,
+        tuple((a.level, a.date.toordinal(), a.ref, a.mode) for a in i.adoptions),
+        tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback)) for n in i.instructions),
+        tuple((t.to, t.date.toordinal(), t.due.toordinal(), t.letter, _pack_feedback(t.feedback)) for t in i.transfers),
+        tuple((s.date.toordinal(), s.summary) for s in i.solved),
+    ))
+
+
+def unpack(data: bytes) -> Item:
+    """The Item `pack` wrote."""
+    (id_, path, title, authors, unit, submitted, category, focus, source, audience, body, body_line, key_topic, source_ref,
+     imported, reviews, routes, journal, adoptions, instructions, transfers, solved) = marshal.loads(data)
+    return Item(
+        id_, path, title, authors, unit, _undate(submitted) if submitted != _NONE else None, category, focus, source, audience, body,
+        body_line, key_topic, source_ref,
+        Imported(_undate(imported[0]), imported[1]) if imported else None,
+        tuple(Review(r[0], r[1], r[2], _undate(r[3]), r[4], r[5], r[6]) for r in reviews),
+        routes,
+        Journal(*journal) if journal else None,
+        tuple(Adoption(a[0], _undate(a[1]), a[2], a[3]) for a in adoptions),
+        tuple(Instruction(n[0], n[1], _undate(n[2]), n[3], n[4], _unpack_feedback(n[5])) for n in instructions),
+        tuple(Transfer(t[0], _undate(t[1]), _undate(t[2]), t[3], _unpack_feedback(t[4])) for t in transfers),
+        tuple(Solved(_undate(s[0]), s[1]) for s in solved),
     )

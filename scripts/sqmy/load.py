@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import hashlib
 import os
-import pickle
 import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +23,7 @@ from . import cache, journal, schema, tools
 from . import registry as registry_mod
 from .errors import Refused, SqmyError
 from .findings import Finding, error
-from .items import Item
+from .items import Item, pack
 from .paths import Repo
 from .registry import Registry
 from .validate import Context, check_content, duplicate_ids
@@ -160,7 +159,7 @@ def item_files(repo: Repo, top: Path | None = None) -> list[Path]:
         return [top]
     if not stat.S_ISDIR(mode):
         return []
-    found: list[Path] = []
+    found: list[str] = []  # sorted as text: comparing 10,000 Paths costs more than listing them
     folders = [str(top)]
     while folders:
         folder = folders.pop()
@@ -170,12 +169,12 @@ def item_files(repo: Repo, top: Path | None = None) -> list[Path]:
             continue  # an unreadable folder: nothing to list
         for entry in entries:
             if entry.is_symlink():
-                found.append(Path(entry.path))
+                found.append(entry.path)
             elif entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
             elif entry.name.endswith(".md") or not entry.is_file(follow_symlinks=False):
-                found.append(Path(entry.path))
-    return sorted(found)
+                found.append(entry.path)
+    return [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep))]
 
 
 # --- many files --------------------------------------------------------------
@@ -189,13 +188,13 @@ def _init_worker(ctx: Context) -> None:
 
 
 def _entry(item: Item | None, found: list[Finding], blob: str) -> cache.Entry:
-    pickled = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL) if item is not None else None
-    return cache.Entry(blob, found, item.journal if item is not None else None, pickled)
+    packed = pack(item) if item is not None else None
+    return cache.Entry(blob, found, item.journal if item is not None else None, packed)
 
 
 def _check_chunk(paths: list[str]) -> list[cache.Entry]:
     assert _WORKER is not None
-    # an Item crosses back pickled (as it must); the parent unpickles only what its command uses
+    # an Item crosses back packed (items.pack: cheaper than pickling it); the parent unpacks only what its command uses
     return [_entry(*_read_and_check(_WORKER, Path(p))) for p in paths]
 
 
@@ -246,7 +245,9 @@ def _index_blobs(repo: Repo) -> dict[str, str]:
 def _relative(repo: Repo, path: Path) -> str | None:
     """`path` inside the repository, POSIX; None when it is outside (string work: no resolving 10,000 paths)."""
     root = str(repo.root) + os.sep
-    full = os.path.abspath(path)
+    full = str(path)
+    if not full.startswith(root):  # given relative, or with `..` in it
+        full = os.path.abspath(full)
     return full[len(root) :].replace(os.sep, "/") if full.startswith(root) else None
 
 
