@@ -316,8 +316,7 @@ def _check_personal_data(f: _File, data: dict[str, Any], body: str, body_start: 
     make = error if public else warning
     scope = "公开信息不能含有" if public else "信息中不应含有"
     where = "；反映人的联系方式只登记在人员名册（units/people.yml）中" + ("，本条为公开信息，会进入公开版归档" if public else "")
-    values: list[str] = []
-    _texts(data, values)
+    values = f.doc.texts if f.doc is not None else ()  # every text value but the digests (hex that is not a number)
     # one cheap look at all the values together; their paths (for the line) only when something may be there
     for path, value in yamlsrc.iter_paths(data) if personal.candidates("\0".join(values)) else ():
         if path and path[-1] == "digest":
@@ -327,19 +326,6 @@ def _check_personal_data(f: _File, data: dict[str, Any], body: str, body_start: 
     for found in personal.find(body):
         line = body_start + body.count("\n", 0, found.start) + 1
         add(make(f.shown, line, "personal-data", f"{scope}{found.kind}（{personal.mask_number(found.text)}）{where}"))
-
-
-def _texts(data: Any, out: list[str]) -> None:
-    """Every string in `data` but the digests (hex that is not a number), in `out`."""
-    if isinstance(data, str):
-        out.append(data)
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            if key != "digest":
-                _texts(value, out)
-    elif isinstance(data, list):
-        for value in data:
-            _texts(value, out)
 
 
 def _same_file(a: Path, b: Path) -> bool:

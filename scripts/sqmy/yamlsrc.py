@@ -112,6 +112,7 @@ class _Constructed:
     def __init__(self) -> None:
         self.duplicates: list[tuple[int, str]] = []
         self.problems: list[YamlError] = []
+        self.texts: list[str] = []  # every text value but a digest's, gathered while constructing (the personal-data scan)
         self._active: set[int] = set()
 
     def _tag(self, node: Node) -> None:
@@ -150,9 +151,12 @@ class _Constructed:
             self._tag(node)
         self._active.add(id(node))
         try:
+            texts = self.texts
             if isinstance(node, SequenceNode):
                 # plain text is most of every item: skip the call for it
-                return [child.value if child.tag == _STR else self.value(child, depth + 1) for child in node.value]
+                items = [child.value if child.tag == _STR else self.value(child, depth + 1) for child in node.value]
+                texts.extend(v for v in items if type(v) is str)
+                return items
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
@@ -160,7 +164,9 @@ class _Constructed:
                 key = key_node.value
                 if key in mapping:
                     self.duplicates.append((key_node.start_mark.line, key))
-                mapping[key] = value_node.value if value_node.tag == _STR else self.value(value_node, depth + 1)
+                value = mapping[key] = value_node.value if value_node.tag == _STR else self.value(value_node, depth + 1)
+                if type(value) is str and key != "digest":
+                    texts.append(value)
             return mapping
         finally:
             self._active.discard(id(node))
@@ -182,6 +188,7 @@ class Document:
     data: Any
     node: Node | None
     errors: list[YamlError]
+    texts: Sequence[str] = ()  # every text value in `data` but those of `digest` fields, when it could be read
 
     def line_of(self, path: Sequence[str | int]) -> int:
         """0-based line of the value at `path` (the key's line for mapping entries)."""
@@ -362,7 +369,7 @@ def load(text: str) -> Document:
     for line, key in constructed.duplicates:
         errors.append(YamlError(line, "duplicate-key", f"字段 {key} 重复出现；只保留一个"))
     errors.extend(constructed.problems)
-    return Document(data, node, errors)
+    return Document(data, node, errors, constructed.texts)
 
 
 @dataclass(frozen=True)
