@@ -205,8 +205,8 @@ def test_nothing_raises() -> None:
 
 
 def test_texts_are_every_text_value_but_digests() -> None:
-    doc = load("title: 标题\nn: 12\nreviews:\n  - {stage: 初审, digest: 'sha256:13812345678', experts: [a, b]}\n"
+    doc = yamlsrc.load("title: 标题\nn: 12\nreviews:\n  - {stage: 初审, digest: 'sha256:13812345678', experts: [a, b]}\n"
                "notes:\n  - 甲\n  - {x: {y: 深处}}\nflag: true\n")
     assert sorted(doc.texts) == sorted(["标题", "初审", "a", "b", "甲", "深处"])
     assert "sha256:13812345678" not in doc.texts  # a digest is hex, not a number anybody wrote
-    assert load("a: [unclosed").texts == ()
+    assert yamlsrc.load("a: [unclosed").texts == ()
