@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import marshal
 import unicodedata
@@ -125,8 +126,9 @@ class Item:
     def year(self) -> int:
         return int(self.id[:4])
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        """The digest of the title and body (computed once: status, stats and the site ask often)."""
         return content_digest(self.title, self.body)
 
 

@@ -55,7 +55,7 @@ def derive(item: Item, today: dt.date) -> Status:
     st = chain.state(chain.Entry(r.stage, r.by, r.decision, r.digest, r.experts) for r in item.reviews)
     if st.rejected:
         return Status(REJECTED, (REJECTED,), None, ())
-    if st.stale(item.digest):  # never shown as approved: the office reopens it, then the chain runs again
+    if st.approved and st.stale(item.digest):  # never shown as approved: the office reopens it, then the chain runs again
         return Status(STALE, (STALE,), REOPEN, ())
     if st.approved:
         return _after_approval(item, today)
