@@ -96,7 +96,7 @@ def test_a_planted_cache_is_never_unpickled(office: Path, tmp_path: Path, sqmy: 
     # what sqmy wrote in its place is signed, and read back
     assert (office / cache.FILE).read_bytes().startswith(b"sqmy-cache\n")
     repo = Repo(office)
-    assert cache.read(repo, cache.key(repo, DAY))
+    assert cache.read(repo, cache.key(repo))
 
 
 def test_the_signing_key_is_private_and_kept(office: Path, own_key: Path) -> None:
@@ -119,7 +119,7 @@ def test_a_linked_cache_is_not_used(office: Path, tmp_path: Path) -> None:
     assert load(office) == expected
     assert {p.name: p.stat().st_mtime_ns for p in elsewhere.iterdir()} == before  # neither read as valid nor rewritten
     repo = Repo(office)
-    assert cache.read(repo, cache.key(repo, DAY)) == {}
+    assert cache.read(repo, cache.key(repo)) == {}
 
 
 def test_a_file_replaced_by_a_link_is_read_again(office: Path, tmp_path: Path) -> None:
@@ -169,6 +169,29 @@ def test_what_a_file_holds_decides_not_when_it_was_touched(office: Path) -> None
         path.write_bytes(path.read_bytes())
     assert load(office) == expected
     repo = Repo(office)
-    entries = cache.read(repo, cache.key(repo, DAY))
+    entries = cache.read(repo, cache.key(repo))
     assert set(entries) == {p.relative_to(office).as_posix() for p in (office / "items").rglob("*.md")}
     assert all(len(e.blob) == 40 for e in entries.values())
+
+
+def test_a_later_day_reuses_what_no_date_makes_depend_on_the_day(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only 'a date in the future' depends on the day: an item without one is not read again tomorrow; one with it is."""
+    future = office / "items" / "2025" / "2025-1201-zhangwei-1.md"
+    text = future.read_text("utf-8")
+    future.write_text(text.replace("submitted:\n", "submitted: 2026-12-05\n", 1), "utf-8")
+    checked: list[str] = []
+    real = load_mod.check_items
+    monkeypatch.setattr(load_mod, "check_items", lambda ctx, paths, progress=None: checked.extend(p.name for p in paths) or real(ctx, paths, progress))
+
+    def on(day: str) -> list[str]:
+        checked.clear()
+        loaded = load_all(Repo(office), dt.date.fromisoformat(day))
+        assert any(f.rule == "date-future" for f in loaded.findings) == (day < "2026-12-05")
+        return sorted(checked)
+
+    assert len(on("2026-11-28")) == 2  # the first run reads both
+    assert on("2026-11-28") == []  # the same day: nothing
+    assert on("2026-11-30") == ["2025-1201-zhangwei-1.md"]  # a later day: only the item with a date in the future
+    assert on("2026-12-06") == ["2025-1201-zhangwei-1.md"]  # and its date is no longer in the future
+    assert on("2026-12-07") == []
+    assert len(on("2026-11-01")) == 2  # an earlier day (a pinned SQMY_TODAY): dates may be in its future: read again

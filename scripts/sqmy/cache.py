@@ -8,8 +8,9 @@ the signing key below). Blob ids of files Git knows unchanged come from the
 index (`git ls-files -s`, with `git diff-files` naming what changed since);
 any other file is hashed as Git would hash it. The whole cache is used only
 while everything a check depends on is the same: the sqmy version, the
-schema, the registry files, the day (dates in the future are findings) and
-where the command runs from (findings name files relative to it). Anything
+schema, the registry files and where the command runs from (findings name
+files relative to it); an entry is used on a later day only when none of its
+dates was in the future (the one finding that depends on the day). Anything
 unreadable in it is ignored, and `SQMY_NO_CACHE=1` turns it off.
 
 A working tree can hold files nobody here wrote (a pull request checked out by
@@ -34,16 +35,17 @@ import secrets
 import stat
 import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from . import __version__, registry
 from .findings import Finding
 from .items import Item, Journal, unpack
 from .paths import Repo
-from .schema import SCHEMA_NAMES, schema
+from .schema import SCHEMA_NAMES
 
 FILE = Path(".sqmy") / "cache" / "items.pickle"
-FORMAT = 4
+FORMAT = 5
 _MAGIC = b"sqmy-cache\n"
 _MAX_BYTES = 1 << 30  # far above the cache of any office
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -56,16 +58,21 @@ class Entry:
     findings: list[Finding]
     journal: Journal | None  # its journal issue (validate checks issues across files without reading the items)
     item: bytes | None  # the Item (items.pack): rebuilt only by commands that use items
+    checked_on: dt.date  # the day it was checked: only a date in the future depends on the day
+
+    def holds_on(self, today: dt.date) -> bool:
+        """The same findings today: no date was in the future then, and none can be now (or it is the same day)."""
+        return today == self.checked_on or (today > self.checked_on and not any(f.rule == "date-future" for f in self.findings))
 
     def load(self) -> Item | None:
         return unpack(self.item) if self.item is not None else None
 
 
-def key(repo: Repo, today: dt.date) -> str:
+def key(repo: Repo) -> str:
     where = os.path.relpath(repo.root, Path.cwd())  # findings name files as seen from there
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{today.isoformat()}|{where}".encode())
-    for name in SCHEMA_NAMES:
-        digest.update(repr(schema(name)).encode())
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{where}".encode())  # the day is each entry's (Entry.holds_on)
+    for name in SCHEMA_NAMES:  # the files as shipped (the loaded schemas are rewritten when compiled)
+        digest.update(resources.files("sqmy").joinpath("schemas", f"{name}.schema.json").read_bytes())
     units = registry.FolderSource(repo.units_dir, str)  # links, special and huge files refused, never opened
     for path in registry.iter_files(repo):
         try:
@@ -159,7 +166,7 @@ def write(repo: Repo, wanted_key: str, entries: dict[str, Entry]) -> None:
     secret = _secret()
     if secret is None or not _folder_is_ours(repo):
         return
-    fields = {rel: (e.blob, e.findings, e.journal, e.item) for rel, e in entries.items()}
+    fields = {rel: (e.blob, e.findings, e.journal, e.item, e.checked_on) for rel, e in entries.items()}
     payload = pickle.dumps((wanted_key, fields), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -187,15 +187,15 @@ def _init_worker(ctx: Context) -> None:
     _WORKER = ctx
 
 
-def _entry(item: Item | None, found: list[Finding], blob: str) -> cache.Entry:
+def _entry(today: dt.date, item: Item | None, found: list[Finding], blob: str) -> cache.Entry:
     packed = pack(item) if item is not None else None
-    return cache.Entry(blob, found, item.journal if item is not None else None, packed)
+    return cache.Entry(blob, found, item.journal if item is not None else None, packed, today)
 
 
 def _check_chunk(paths: list[str]) -> list[cache.Entry]:
     assert _WORKER is not None
     # an Item crosses back packed (items.pack: cheaper than pickling it); the parent unpacks only what its command uses
-    return [_entry(*_read_and_check(_WORKER, Path(p))) for p in paths]
+    return [_entry(_WORKER.today, *_read_and_check(_WORKER, Path(p))) for p in paths]
 
 
 PARALLEL_THRESHOLD = 1500
@@ -207,7 +207,7 @@ def check_items(ctx: Context, paths: Sequence[Path], progress: Progress | None =
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         results = []
         for path in paths:
-            results.append(_entry(*_read_and_check(ctx, path)))
+            results.append(_entry(ctx.today, *_read_and_check(ctx, path)))
             if progress:
                 progress(1)
         return results
@@ -257,14 +257,16 @@ def checked_entries(repo: Repo, ctx: Context, paths: Sequence[Path], progress: P
     What a file holds is its Git blob id: from the index for files Git knows unchanged, else hashed here.
     The cache is rewritten with what was checked now (and keeps every other file's entry)."""
     use_cache = cache.enabled()
-    key = cache.key(repo, ctx.today) if use_cache else ""
+    key = cache.key(repo) if use_cache else ""
     stored = cache.read(repo, key) if use_cache else {}
     rels = [_relative(repo, p) for p in paths]
     known = _index_blobs(repo) if stored else {}
     found: list[cache.Entry | None] = []
     for path, rel in zip(paths, rels, strict=True):
         entry = stored.get(rel) if rel is not None else None
-        if entry is not None and entry.blob:
+        if entry is not None and not (entry.blob and entry.holds_on(ctx.today)):
+            entry = None
+        if entry is not None:
             blob = known.get(rel) if rel is not None else None
             if blob is None:  # not known to Git, or changed since: what does it hold now?
                 try:
