@@ -7,7 +7,9 @@ of each kind, compared with golden copies).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import re
 import shutil
 import subprocess
@@ -21,7 +23,10 @@ from docx.document import Document
 
 from sqmy import journal, load, schema, stats
 from sqmy.cli import main
+from sqmy.docx import ooxml, pandoc
 from sqmy.docx import plan as documents
+from sqmy.docx import reference as docxstyle
+from sqmy.errors import Incomplete
 from sqmy.paths import Repo
 
 from .conftest import REPO, TODAY, Invoke
@@ -230,6 +235,59 @@ def test_docx_all_twice_gives_the_same_files(tmp_path: Path, demo: Path, sqmy: I
     assert second.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "2025").iterdir()) == files  # replaced, nothing added or half-written
     assert all(n.startswith(("社情民意信息", "转办函")) for n in files)
+
+
+def entries(data: bytes) -> dict[str, tuple[bytes, tuple[int, ...], int]]:
+    """Every part of a Word file with its content, time and compression, in the order they are stored."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {i.filename: (package.read(i.filename), i.date_time, i.compress_type) for i in package.infolist()}
+
+
+def test_many_documents_are_read_together_and_each_checked_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_items: dict[str, object]) -> None:
+    """write_all has one pandoc read several documents: each file is the one `convert` makes, and a document that fails
+    its check is named and left out while the others of its batch are written."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the creation time pandoc records: the same for both ways
+    planner = documents.Planner(Repo(REPO), demo_items["reg"], list(demo_items["items"].values()), dt.date.fromisoformat(TODAY))  # type: ignore[arg-type, attr-defined]
+    docs = planner.year(2025)
+    broken = dataclasses.replace(docs[13], name="坏.docx", markdown=docs[13].markdown + ooxml.raw("<w:p><w:r><w:t>未闭合"))
+    chosen = [*docs[10:13], broken, *docs[13:24], docs[-1]]
+    assert {d.kind for d in chosen} == set(documents.KINDS)
+    reference = docxstyle.reference_doc(Repo(REPO))
+    read: list[int] = []
+    read_many = pandoc.read_many
+
+    def counted(parts: list[list[str]], nonce: str) -> list[bytes]:
+        read.append(len(parts))
+        return read_many(parts, nonce)
+
+    monkeypatch.setattr(pandoc, "read_many", counted)
+    with pytest.raises(Incomplete) as caught:
+        documents.write_all(chosen, tmp_path, reference, jobs=1, flat=True)
+    assert sum(read) == len(chosen)  # every document read in a batch,
+    assert min(read) >= documents.MIN_BATCH  # none alone
+    first, *failures = caught.value.message.splitlines()
+    assert first == f"1 份公文未能生成（其余 {len(chosen) - 1} 份已写入）："
+    assert len(failures) == 1
+    assert failures[0].startswith("公文“坏.docx”生成后检查未通过（word/document.xml 不是完好的 XML")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(d.name for d in chosen if d is not broken)
+    for doc in chosen:
+        if doc is not broken:
+            assert entries((tmp_path / doc.name).read_bytes()) == entries(documents.convert(doc, reference)), doc.name
+
+
+def test_documents_are_converted_one_by_one_when_reading_them_together_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                            demo_items: dict[str, object]) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    planner = documents.Planner(Repo(REPO), demo_items["reg"], list(demo_items["items"].values()), dt.date.fromisoformat(TODAY))  # type: ignore[arg-type, attr-defined]
+    docs = planner.year(2025)[:4]
+    reference = docxstyle.reference_doc(Repo(REPO))
+
+    def mismatch(parts: object, nonce: str) -> list[bytes]:
+        raise pandoc.BatchMismatch("test")
+
+    monkeypatch.setattr(pandoc, "read_many", mismatch)
+    made = documents.convert_many(docs, reference)
+    assert [entries(m) if isinstance(m, bytes) else m for m in made] == [entries(documents.convert(d, reference)) for d in docs]
 
 
 def test_refusals_are_clear(demo: Path, sqmy: Invoke, tmp_path: Path) -> None:

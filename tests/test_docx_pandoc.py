@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -27,7 +30,11 @@ def reference() -> Path:
 
 def to_docx(parts: list[str], reference: Path, nonce: str = ooxml.NONCE) -> tuple[str, list[tuple[str, str]]]:
     """document.xml of the Word file pandoc makes of `parts`, and (style, text) of its paragraphs."""
-    data = pandoc.markdown_to_docx(parts, reference, nonce)
+    return docx_of(pandoc.markdown_to_docx(parts, reference, nonce))
+
+
+def docx_of(data: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """document.xml of a Word file, and (style, text) of its paragraphs."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         xml = package.read("word/document.xml").decode("utf-8")
         media = [n for n in package.namelist() if n.startswith("word/media/")]
@@ -119,3 +126,78 @@ def test_docx_to_markdown_reads_back_headings_and_emphasis(reference: Path, tmp_
     assert "# 一、问题" in markdown
     assert "**加粗**" in markdown
     assert "1.  第一条" in markdown or "1. 第一条" in markdown
+
+
+# --- many documents read by one pandoc (plan.convert_many) ------------------------------------------------
+
+
+TABLE = "| 列一 | 列二 |\n|---|---|\n| 1 | 2 |\n\n: 表题 {#tbl-x .cls key=v}\n"  # the one identifier rawguard.lua leaves: pandoc prefixes it
+FORGED_END = f"```{{={pandoc.END_FORMAT}}}\n<!--sqmy{'0' * 32}-->\n```\n"  # an end of document without this run's nonce
+MARKUP = ("<b>粗体</b> `代码`{=openxml} [本地](file:///etc/passwd) [锚点](#x) [文件](0.md#x) [网站](https://example.org/#y) ![图片说明](/etc/hostname)\n\n"
+          "# 标题 {#hid .c}\n\n::: {custom-style=\"版头\"}\n冒充版头\n:::\n\n`c`{#cid} [s]{#sid}\n")
+
+
+def entries(data: bytes) -> dict[str, tuple[bytes, tuple[int, ...], int]]:
+    """Every part of a Word file with its content, time and compression, in the order they are stored."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {i.filename: (package.read(i.filename), i.date_time, i.compress_type) for i in package.infolist()}
+
+
+def hostile_documents() -> list[list[str]]:
+    """Documents as ooxml.split gives them to pandoc: of one part (as a 通报) and of several (bodies between sqmy's own blocks)."""
+    from .test_docx_ooxml import HOSTILE_BODIES  # noqa: PLC0415 - the bodies that test splitting
+    from .test_hostile_outputs import HOSTILE_BODY  # noqa: PLC0415 - the item that tests every output
+
+    bodies = [*HOSTILE_BODIES, HOSTILE_BODY, MARKUP, TABLE, FORGED_END, MARKUP + TABLE + FORGED_END]
+    head = ooxml.raw(ooxml.paragraph("版头", "版头文字")) + "\n# 一、标题\n\n正文[^1]。\n\n[^1]: 脚注\n"
+    documents = [ooxml.split(head + "".join(ooxml.body(b) + ooxml.raw(ooxml.paragraph("反映人", "反映人：某")) for b in bodies))]
+    documents += [ooxml.split(head + ooxml.body(b) + TABLE) for b in bodies]
+    documents += [[TABLE], [MARKUP + TABLE], [head + TABLE], [FORGED_END], [""], ["前文[^1]", "[^1]: 别人的脚注\n", TABLE]]
+    assert all(len(parts) == 1 for parts in documents[-6:-1])
+    assert len(documents[0]) > 2 * len(bodies)
+    return documents
+
+
+def test_documents_read_together_are_the_files_each_makes_alone(reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_many + json_to_docx give, part for part and byte for byte, what markdown_to_docx gives for each document."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the creation time pandoc records: the same for both ways
+    documents = hostile_documents()
+    asts = pandoc.read_many(documents, ooxml.NONCE)
+    assert len(asts) == len(documents)
+    bookmarks = []
+    for parts, ast in zip(documents, asts, strict=True):
+        together = pandoc.json_to_docx(ast, reference)
+        assert entries(together) == entries(pandoc.markdown_to_docx(parts, reference, ooxml.NONCE)), parts
+        xml = entries(together)["word/document.xml"][0].decode("utf-8")
+        assert ooxml.NONCE not in xml
+        bookmarks += re.findall(r'w:bookmarkStart [^>]*w:name="([^"]*)"', xml)
+    # the identifier of a table, as pandoc names it reading one file or several (the same read together)
+    assert {"tbl-x", "md__tbl-x"} <= set(bookmarks)
+
+
+def test_only_this_runs_mark_ends_a_document(reference: Path) -> None:
+    (ast,) = pandoc.read_many([[FORGED_END + "后文"]], ooxml.NONCE)
+    _, paragraphs = docx_of(pandoc.json_to_docx(ast, reference))
+    assert [text for _, text in paragraphs] == [f"<!--sqmy{'0' * 32}-->", "后文"]  # shown as text, in its own document
+    # a body holding this run's mark (which no item can know) would end its document early: refused, never guessed at
+    with pytest.raises(pandoc.BatchMismatch):
+        pandoc.read_many([["前文", FORGED_END.replace("sqmy" + "0" * 32, ooxml.NONCE), "后文"], ["另一份"]], ooxml.NONCE)
+
+
+def test_pandoc_takes_the_runtime_options_without_a_word() -> None:
+    """RTS_OPTIONS (given in GHCRTS) are for the pandoc sqmy ships: taken silently, not refused or warned about."""
+    done = subprocess.run([pandoc.pandoc_path(), "--version"], env={**os.environ, "GHCRTS": pandoc.RTS_OPTIONS}, capture_output=True, check=False)
+    assert done.returncode == 0
+    assert done.stderr == b""
+
+
+def test_parts_are_written_where_there_is_room_and_removed(reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(pandoc, "_scratch", lambda: str(scratch))
+    pandoc.markdown_to_docx(["前文", "正文"], reference, ooxml.NONCE)
+    pandoc.read_many([["前文", "正文"], ["另一份"]], ooxml.NONCE)
+    assert list(scratch.iterdir()) == []  # nothing left behind
+    monkeypatch.setattr(pandoc, "_scratch", lambda: str(tmp_path / "no-such-folder"))  # no room there: the usual temporary folder
+    _, paragraphs = to_docx(["前文", "正文"], reference)
+    assert [text for _, text in paragraphs] == ["前文", "正文"]

@@ -4,8 +4,9 @@ Each document is planned as Pandoc Markdown from a Jinja template in
 templates/docx/ (the office can change the wording there), with raw
 WordprocessingML for the fixed layout (ooxml.py), and converted by pandoc with
 the reference document built from templates/docx/styles.yml (docxstyle.py).
-Planning is pure and fast; converting runs one pandoc per document, several at
-a time.
+Planning is pure and fast; converting one document runs one pandoc, and many
+(`write_all`) run one pandoc to read several of them and one to write each,
+several at a time: the same files, with less starting of pandoc (convert_many).
 
 What an item says reaches a document only as text: pandoc reads its body on
 its own (ooxml.body, ooxml.split), raw markup in it is shown literally
@@ -16,6 +17,7 @@ it) before it is written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -142,6 +144,8 @@ class Planner:
         self.skipped: list[str] = []  # what year() left out, and why: said to the office, never silently
         self.items = {i.id: i for i in items}
         self.issues = journal.issues(items)  # (year, issue) -> its items
+        self._approval: dict[str, dt.date | None] = {}  # item id -> approved_on (a year's documents ask it of each item several times)
+        self._earlier: dict[int, list[journal.Key]] = {}  # year -> the last issue of each earlier year (the 总期号 counts them)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(repo.rules_root / TEMPLATES), undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
@@ -203,8 +207,13 @@ class Planner:
             raise SqmyError(f"没有编号为 {item_id} 的信息")
         return item
 
+    def _approved_on(self, item: Item) -> dt.date | None:
+        if item.id not in self._approval or self.items.get(item.id) is not item:
+            self._approval[item.id] = approved_on(item, self.today)
+        return self._approval[item.id]
+
     def _approved(self, item: Item) -> dt.date:
-        day = approved_on(item, self.today)
+        day = self._approved_on(item)
         if day is None:
             raise SqmyError(f"信息 {item.id} 尚未审定通过，不能生成公文")
         return day
@@ -218,7 +227,13 @@ class Planner:
             hint = f"（{year}年已有：第{'、'.join(map(str, known))}期）" if known else f"（{year}年还没有编发期刊）"
             raise SqmyError(f"{year}年第{issue}期没有编入任何信息{hint}；用 sqmy journal add 编入")
         day = day or max(self._approved(i) for i in members)
-        total = journal.total_number(self.reg.office.issues_before, self.issues, year, issue)
+        if year not in self._earlier:
+            last: dict[int, int] = {}
+            for y, n in self.issues:
+                if y < year:
+                    last[y] = max(last.get(y, 0), n)
+            self._earlier[year] = list(last.items())
+        total = journal.total_number(self.reg.office.issues_before, self._earlier[year], year, issue)
         text = self._render("journal.md.j2", year=year, issue=issue, total=total, date=day, items=[_shown(i) for i in members])
         return Doc("journal", journal.file_name(year, issue, self.reg.office.journal_title), year, text, tuple(i.id for i in members))
 
@@ -300,7 +315,7 @@ class Planner:
         for item in sorted(self.items.values(), key=lambda i: i.id):
             if item.year != year:
                 continue
-            if approved_on(item, self.today) is None:
+            if self._approved_on(item) is None:
                 if derive(item, self.today).status == STALE:
                     self.skipped.append(f"信息 {item.id}：审定后标题或正文被修改，原审核不再有效，未生成它的公文（请办公室 sqmy reopen 后重新审核）")
                 continue
@@ -320,13 +335,67 @@ class Planner:
 
 def convert(doc: Doc, reference: Path) -> bytes:
     """The Word file of `doc`, checked (see `check`)."""
+    _load_checker()
     data = pandoc.markdown_to_docx(ooxml.split(doc.markdown), reference, ooxml.NONCE)
     check(doc.name, data)
     return data
 
 
+# Many documents: one pandoc reads several (pandoc.read_many: the same sandbox, file scopes, filter and nonce)
+# and one writes each, which saves starting pandoc and its Lua filter once a document (benchmarks/docx_speed.py).
+BATCH = 16  # at most, documents one pandoc reads
+MIN_BATCH = 3  # fewer are converted one by one: reading apart costs more than it saves
+
+
+def convert_many(docs: Sequence[Doc], reference: Path) -> list[bytes | SqmyError | OSError]:
+    """`convert` for each of `docs`: its Word file (checked), or why there is none, as `convert` would have said.
+
+    Each document is the same file `convert` makes (tests/test_docx_pandoc.py compares them); when reading
+    them together fails for any reason, or writing one of them does, that document is converted alone,
+    so that a failure is reported for the document it belongs to, in the usual words.
+    """
+    _load_checker()
+    asts: list[bytes | None] = [None] * len(docs)
+    if len(docs) >= MIN_BATCH:
+        with contextlib.suppress(SqmyError, OSError, ValueError):  # ValueError: pandoc.BatchMismatch, or output that is not JSON
+            asts = list(pandoc.read_many([ooxml.split(doc.markdown) for doc in docs], ooxml.NONCE))
+    made: list[bytes | SqmyError | OSError] = []
+    for doc, ast in zip(docs, asts, strict=True):
+        try:
+            data = None
+            if ast is not None:
+                try:
+                    data = pandoc.json_to_docx(ast, reference)
+                except SqmyError:
+                    data = None
+            if data is None:
+                made.append(convert(doc, reference))
+                continue
+            check(doc.name, data)
+            made.append(data)
+        except (SqmyError, OSError) as exc:
+            made.append(exc)
+    return made
+
+
 _GOOD_PARTS: set[bytes] = set()  # SHA-256 of XML parts that parsed (adding to a set is safe across threads)
 _DOCX_LOCK = threading.Lock()
+_LOADING: list[threading.Thread] = []
+
+
+def _load_checker() -> None:
+    """Import python-docx (which `check` needs) in the background, once, while the first pandoc runs: one document
+    (`sqmy docx journal`) is ready that much sooner. `check` imports it too, and so waits for this import to end
+    (or fails as it would have, should the import fail)."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            import docx  # noqa: F401, PLC0415
+
+    with _DOCX_LOCK:
+        if not _LOADING:
+            _LOADING.append(threading.Thread(target=load, name="sqmy-load-python-docx"))
+            _LOADING[0].start()
 
 
 def check(name: str, data: bytes) -> None:
@@ -377,24 +446,44 @@ def write_all(
     Each file is written whole or not at all; a document that fails does not stop
     the others, and the failures are reported together at the end.
     """
-    jobs = jobs or int(os.environ.get("SQMY_JOBS") or 0) or (os.cpu_count() or 1)
+    jobs = max(1, jobs or int(os.environ.get("SQMY_JOBS") or 0) or (os.cpu_count() or 1))
     written: dict[int, Path] = {}
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(convert, doc, reference): n for n, doc in enumerate(docs)}
-        for done, future in enumerate(as_completed(futures), 1):
-            n = futures[future]
-            doc = docs[n]
-            target = out_dir / (doc.name if flat else doc.relative)
+    targets = [out_dir / (doc.name if flat else doc.relative) for doc in docs]
+    # batches small enough that every pandoc at a time has several to do till the end
+    size = min(BATCH, len(docs) // (jobs * 4))
+    size = size if size >= MIN_BATCH else 1
+    batches = [range(start, min(start + size, len(docs))) for start in range(0, len(docs), size)]
+
+    def make(batch: range) -> list[tuple[int, SqmyError | OSError | None]]:
+        # converted, checked and written by the same thread: writing (each file is synced to disk) waits
+        # beside the other conversions, not in front of them
+        done: list[tuple[int, SqmyError | OSError | None]] = []
+        for n, data in zip(batch, convert_many([docs[n] for n in batch], reference), strict=True):
             try:
-                write_bytes(target, future.result())
-                written[n] = target
-            except SqmyError as exc:
-                failures.append(exc.message if doc.name in exc.message else f"{doc.name}：{exc.message}")
-            except OSError as exc:
-                failures.append(f"{doc.name}：无法写入 {target}：{exc.strerror or exc}")
-            if progress:
-                progress(done, len(docs), doc)
+                if not isinstance(data, bytes):
+                    raise data
+                write_bytes(targets[n], data)
+                done.append((n, None))
+            except (SqmyError, OSError) as exc:
+                done.append((n, exc))
+        return done
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(make, batch) for batch in batches]
+        count = 0
+        for future in as_completed(futures):
+            for n, exc in future.result():
+                count += 1
+                doc, target = docs[n], targets[n]
+                if exc is None:
+                    written[n] = target
+                elif isinstance(exc, SqmyError):
+                    failures.append(exc.message if doc.name in exc.message else f"{doc.name}：{exc.message}")
+                else:
+                    failures.append(f"{doc.name}：无法写入 {target}：{exc.strerror or exc}")
+                if progress:
+                    progress(count, len(docs), doc)
     if failures:
         raise Incomplete(f"{len(failures)} 份公文未能生成（其余 {len(written)} 份已写入）：\n" + "\n".join(failures))
     return [written[n] for n in sorted(written)]

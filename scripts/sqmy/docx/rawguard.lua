@@ -5,6 +5,8 @@
 -- are read by pandoc from files of their own (--file-scope), so nothing in a body reaches
 -- beyond it; this filter then sees the whole document:
 --   * a raw block with the mark is sqmy's: the mark is removed and the block kept;
+--   * a raw block of the format sqmyend holding the mark and nothing else ends one document when
+--     pandoc reads several at once (read_many in pandoc.py, which takes it out again): kept as it is;
 --   * any other raw block or inline (```{=openxml}, `…`{=html}, …) is shown as its literal text, as code;
 --   * images become their description: no file or address is ever read;
 --   * links other than web and mail addresses become their text;
@@ -33,6 +35,9 @@ return {
     RawBlock = function(block)
       if block.format == "openxml" and marked(block.text) then
         return pandoc.RawBlock("openxml", block.text:sub(#mark + 1))
+      end
+      if block.format == "sqmyend" and nonce ~= "" and block.text == mark then
+        return block
       end
       return pandoc.CodeBlock(block.text)
     end,
