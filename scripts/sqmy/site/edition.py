@@ -40,12 +40,16 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import personal, schema
 from ..history import Step
 from ..items import Adoption, Feedback, Imported, Instruction, Item, Journal, Review, Solved, Transfer
 from ..registry import Registry
 from ..status import APPROVED, OVERDUE, PRIORITY, TRANSFERRING, Status, derive
+
+if TYPE_CHECKING:
+    from .render import Memo
 
 INTERNAL, PUBLIC = "internal", "public"
 AUDIENCES = (INTERNAL, PUBLIC)
@@ -156,6 +160,13 @@ class Edition:
     # are made, put back by the plugin after it has sanitized the page (the placeholder carries a nonce)
     figures: dict[str, str] = field(default_factory=dict)
     nonce: str = field(default_factory=lambda: secrets.token_hex(12))
+    # what a later edition of the same office may take over (`edition(previous=…)`, mkdocs serve): every recorded
+    # item with its status, and the Git steps and Word files the entries were made from
+    basis: Mapping[str, tuple[Item, Status]] = field(default_factory=dict, repr=False)
+    history: Mapping[str, list[Step]] = field(default_factory=dict, repr=False)
+    documents: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    # pages rendered before, taken over where their values are equal (render.Memo); None: render every page
+    memo: Memo | None = field(default=None, repr=False)
 
     @property
     def shown(self) -> list[Entry]:
@@ -187,23 +198,48 @@ def public_status(st: Status) -> Status:
 
 def edition(
     reg: Registry, items: Iterable[Item], audience: str, today: dt.date, history: Mapping[str, list[Step]] | None = None,
-    documents: Mapping[str, list[tuple[str, str]]] | None = None, templates: Path | None = None,
+    documents: Mapping[str, list[tuple[str, str]]] | None = None, templates: Path | None = None, previous: Edition | None = None,
+    memo: Memo | None = None,
 ) -> Edition:
-    """The edition for `audience` of `items`; `history` and `documents` are left out where the edition hides them."""
+    """The edition for `audience` of `items`; `history` and `documents` are left out where the edition hides them.
+
+    `previous`, an earlier edition of the same office (mkdocs serve rebuilding after a change), lends its statuses
+    and entries to the items that are equal to what they were, under the same registry, day and audience: an equal
+    item has an equal status and entry, so nothing shown changes, and pages can tell unchanged entries by identity.
+    `memo` keeps the rendered pages (render.Memo)."""
     if audience not in AUDIENCES:
         raise ValueError(audience)
     internal = audience == INTERNAL
+    history, documents = history or {}, documents or {}
     recorded = list(items)
-    statuses = {i.id: derive(i, today) for i in recorded}
+    earlier = previous if previous is not None and (previous.reg, previous.today, previous.audience) == (reg, today, audience) else None
+    basis: dict[str, tuple[Item, Status]] = {}
+    same: set[str] = set()  # the items equal to what they were
+    for i in recorded:
+        old = earlier.basis.get(i.id) if earlier is not None else None
+        if old is not None and old[0] == i:
+            same.add(i.id)
+            basis[i.id] = (i, old[1])
+        else:
+            basis[i.id] = (i, derive(i, today))
+    statuses = {i: st for i, (_, st) in basis.items()}
     if internal:
         shown = recorded
     else:
         shown = [i for i in recorded if is_public(i, statuses[i.id])]
         statuses = {i.id: public_status(statuses[i.id]) for i in shown}
     shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
-    projection = _Projection(reg, today, internal, POLICIES[audience], history or {}, documents or {})
-    entries = {i.id: projection.entry(i, statuses[i.id]) for i in shown}
-    return Edition(reg, audience, today, POLICIES[audience], shown, entries, templates)
+    projection = _Projection(reg, today, internal, POLICIES[audience], history, documents)
+    entries = {}
+    for i in shown:
+        old_entry = earlier.entries.get(i.id) if earlier is not None and i.id in same else None
+        if (old_entry is not None and earlier is not None and old_entry.status == statuses[i.id]
+                and earlier.history.get(i.id) == history.get(i.id) and earlier.documents.get(i.id) == documents.get(i.id)):
+            entries[i.id] = old_entry
+        else:
+            entries[i.id] = projection.entry(i, statuses[i.id])
+    return Edition(reg, audience, today, POLICIES[audience], shown, entries, templates, basis=basis, history=history,
+                   documents=documents, memo=memo)
 
 
 @dataclass(frozen=True)

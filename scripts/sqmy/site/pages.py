@@ -25,11 +25,13 @@ from .markup import LT, href, item_url, md_body, md_text, page_url
 
 __all__ = [  # with the names of edition and markup that the plugin, the benchmarks and the tests use through pages
     "AUDIENCES", "INTERNAL", "LT", "NAV", "PUBLIC", "Edition", "edition", "href", "item_url", "items_json", "md_body", "md_text",
-    "page_url", "pages", "public_status", "search_documents", "search_page",
+    "page_url", "pages", "public_status", "search_documents", "search_page", "search_records",
 ]
 
 
 def _render(e: Edition, template: str, **values: Any) -> str:
+    if e.memo is not None:  # an edition that takes over the pages rendered before (mkdocs serve)
+        return e.memo.render(e.templates, template, values)
     return render.render(e.templates, template, **values)
 
 
@@ -197,13 +199,20 @@ def search_page(e: Edition) -> str:
     return _render(e, "search.md.j2")
 
 
+def search_records(e: Edition) -> Iterator[tuple[str, str, str, str, list[str]]]:
+    """(page URL, title, facts, body, other words) of every item the edition shows: what searchindex.document
+    makes its search document of."""
+    for item in e.shown:
+        facts = " · ".join(str(x) for x in (item.unit_name, item.submitted or "草稿", item.status.status))
+        yield page_url(item_url(item)), item.title, facts, item.body, [*item.authors, item.unit_name]
+
+
 def search_documents(e: Edition) -> Iterator[tuple[str, str]]:
     """(page URL, search document) of every item the edition shows (see searchindex)."""
     from . import searchindex  # noqa: PLC0415 - only builds with search need it
 
-    for item in e.shown:
-        facts = " · ".join(str(x) for x in (item.unit_name, item.submitted or "草稿", item.status.status))
-        yield page_url(item_url(item)), searchindex.document(item.title, facts, item.body, [*item.authors, item.unit_name])
+    for url, title, facts, body, extra in search_records(e):
+        yield url, searchindex.document(title, facts, body, extra)
 
 
 NAV = [
@@ -218,25 +227,39 @@ NAV = [
 
 
 def items_json(e: Edition, base_url: str = "") -> str:
-    """A machine-readable index of the edition's items."""
-    rows = []
-    for item in e.shown:
-        st = item.status
-        row: dict[str, Any] = {
-            "id": item.id, "title": item.title, "unit": item.unit, "unit_name": item.unit_name, "authors": list(item.authors),
-            "submitted": item.submitted.isoformat() if item.submitted else None, "category": item.category, "focus": item.focus,
-            "source": item.source, "status": st.status, "statuses": list(st.statuses),
-            "approved": APPROVED in st.statuses, "routes": list(item.routes),
-            "journal": {"year": item.journal.year, "issue": item.journal.issue} if item.journal else None,
-            "adoptions": [{"level": a.level, "date": a.date.isoformat(), "mode": a.mode} for a in item.adoptions],
-            "instructions": [{"level": i.level, "leader": i.leader, "date": i.date.isoformat()} for i in item.instructions],
-            "transfers": [{"to": t.unit, "date": t.date.isoformat(), "feedback": t.feedback.result if t.feedback else None}
-                          for t in item.transfers],
-            "url": f"{base_url}items/{item.id[:4]}/{item.id}/",
-        }
-        if item.audience:
-            row["audience"] = item.audience
-        if e.shows.people_index:
-            row["author_ids"] = list(item.author_ids)
-        rows.append(row)
-    return json.dumps({"edition": e.audience, "generated": e.today.isoformat(), "items": rows}, ensure_ascii=False, indent=1)
+    """A machine-readable index of the edition's items (as json.dumps(…, indent=1) writes it, a row at a time)."""
+    head = json.dumps({"edition": e.audience, "generated": e.today.isoformat(), "items": []}, ensure_ascii=False, indent=1)
+    rows = [_items_json_row(e, item, base_url) for item in e.shown]
+    if not rows:
+        return head
+    return head.removesuffix("[]\n}") + "[\n" + ",\n".join(rows) + "\n ]\n}"
+
+
+def _items_json_row(e: Edition, item: Entry, base_url: str) -> str:
+    def make() -> str:  # an object two levels down: each line two spaces in
+        return "  " + json.dumps(_item_row(e, item, base_url), ensure_ascii=False, indent=1).replace("\n", "\n  ")
+
+    if e.memo is None:
+        return make()
+    return e.memo.keep(("items.json", item.id), (item, e.shows.people_index, base_url), make)
+
+
+def _item_row(e: Edition, item: Entry, base_url: str) -> dict[str, Any]:
+    st = item.status
+    row: dict[str, Any] = {
+        "id": item.id, "title": item.title, "unit": item.unit, "unit_name": item.unit_name, "authors": list(item.authors),
+        "submitted": item.submitted.isoformat() if item.submitted else None, "category": item.category, "focus": item.focus,
+        "source": item.source, "status": st.status, "statuses": list(st.statuses),
+        "approved": APPROVED in st.statuses, "routes": list(item.routes),
+        "journal": {"year": item.journal.year, "issue": item.journal.issue} if item.journal else None,
+        "adoptions": [{"level": a.level, "date": a.date.isoformat(), "mode": a.mode} for a in item.adoptions],
+        "instructions": [{"level": i.level, "leader": i.leader, "date": i.date.isoformat()} for i in item.instructions],
+        "transfers": [{"to": t.unit, "date": t.date.isoformat(), "feedback": t.feedback.result if t.feedback else None}
+                      for t in item.transfers],
+        "url": f"{base_url}items/{item.id[:4]}/{item.id}/",
+    }
+    if item.audience:
+        row["audience"] = item.audience
+    if e.shows.people_index:
+        row["author_ids"] = list(item.author_ids)
+    return row

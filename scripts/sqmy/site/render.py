@@ -17,7 +17,9 @@ is the only one with a script and a style.
 
 from __future__ import annotations
 
+import os
 import traceback
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,60 @@ def render(office: Path | None, name: str, /, **values: Any) -> str:
         raise SqmyError(f"找不到网站模板 {exc.name}") from None
     except jinja2.TemplateError as exc:
         raise SqmyError(f"{_where(office, name, exc)}: 错误：网站模板有错误：{exc}") from None
+
+
+class Memo:
+    """Pages rendered before, taken over where a page's template and values are equal to what they were.
+
+    `mkdocs serve` rebuilds the whole archive when one item changes; an edition made with a memo
+    (edition.edition(memo=…)) renders only the pages whose values differ, such as the changed item's page
+    and the indexes that list it. A page is a function of its template files and its values: the values are
+    compared with ==, the templates (the office's and the package's) by name, size and modification time.
+    Each `start` begins a new set of pages; only the previous set is kept.
+    """
+
+    def __init__(self) -> None:
+        self._state: object = None
+        self._old: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._new: dict[tuple[str, str], tuple[Any, str]] = {}
+        self.rendered = self.kept = 0
+
+    def start(self, office: Path | None) -> None:
+        state = (office, _templates_state(office), _templates_state(PACKAGE))
+        self._old = self._new if state == self._state else {}
+        self._state, self._new = state, {}
+        self.rendered = self.kept = 0
+
+    def render(self, office: Path | None, name: str, values: dict[str, Any]) -> str:
+        key = (name, str(values.get("page", "")))
+        old = self._old.get(key)
+        if old is not None and old[0] == values:
+            text = old[1]
+            self.kept += 1
+        else:
+            text = render(office, name, **values)
+            self.rendered += 1
+        self._new[key] = (values, text)
+        return text
+
+    def keep(self, key: tuple[str, str], values: tuple[Any, ...], make: Callable[[], str]) -> str:
+        """What `make` makes of `values` (text other than a template's, such as a row of items.json), made again only
+        when they differ from the last time under `key`."""
+        old = self._old.get(key)
+        text = old[1] if old is not None and old[0] == values else make()
+        self._new[key] = (values, text)
+        return text
+
+
+def _templates_state(folder: Path | None) -> tuple[tuple[str, int, int], ...]:
+    if folder is None or not folder.is_dir():
+        return ()
+    found = []
+    for entry in os.scandir(folder):
+        if entry.is_file():
+            st = entry.stat()
+            found.append((entry.name, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
 
 
 def _where(office: Path | None, name: str, exc: jinja2.TemplateError) -> str:

@@ -15,19 +15,33 @@ search document per item, at the item's own URL, whose text is those tokens
 separated by spaces and whose language is one Pagefind does not segment; the
 title, a line of facts and the plain text travel as metadata, from which the
 search page (assets/sqmy-search.js) draws the results and their excerpts.
+
+A build indexes in the background (`Background`): the records go to another
+process (`python -m sqmy.site.searchindex`), which makes the documents, runs
+Pagefind and leaves the bundle in a folder of its own while MkDocs renders the
+pages on the other core; the plugin moves the bundle into the site at the end.
+The documents and the bundle are those `build` makes, byte for byte.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
+import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .. import tools
+from ..errors import SqmyError
 
 # what the browser must use too (assets/search.js): Han characters, and runs of Latin letters or digits
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
@@ -83,3 +97,85 @@ def build(documents: Iterable[tuple[str, str]], site_dir: Path) -> int:
         command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--quiet"]
         tools.run("Pagefind", command, what="Pagefind 建立搜索索引失败")
     return count
+
+
+# (page URL relative to the site root, title, facts, body, extra words): what `document` makes one search document of
+Record = tuple[str, str, str, str, Sequence[str]]
+
+
+class Background:
+    """The search index of `records`, made by another process while the caller goes on (see the module's description).
+
+    `finish` waits for it and moves it into a site; `cancel` stops it. Either may be called from another thread
+    than the one waiting (`wait`)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="sqmy-search-"))
+        self._lock = threading.Lock()
+        self._result: tuple[int, str] | None = None
+        try:
+            data = self.folder / "records.json"
+            data.write_text(json.dumps([[url, title, facts, body, list(extra)] for url, title, facts, body, extra in records]), "utf-8")
+            package = Path(__file__).resolve().parents[2]  # the folder holding sqmy: the child imports the same code
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")])))
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "sqmy.site.searchindex", str(data), str(self.folder)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                start_new_session=True)  # a group of its own: cancelling stops Pagefind too, and Ctrl-C is the caller's
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def wait(self) -> tuple[int, str]:
+        """Wait until the index is made (or the process ended otherwise): its exit code and what it said."""
+        with self._lock:
+            if self._result is None:
+                _, err = self.process.communicate()
+                self._result = (self.process.returncode, err.decode("utf-8", "replace").strip())
+            return self._result
+
+    def finish(self, site_dir: Path) -> None:
+        """Wait for the index and move it to site_dir/_pagefind; what the process could not do is raised here."""
+        try:
+            code, message = self.wait()
+            if code != 0:
+                raise SqmyError(message if code == _REFUSED else f"Pagefind 建立搜索索引失败（退出码 {code}）：{message}")
+            target = site_dir / "_pagefind"
+            if target.exists():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(self.folder / "_pagefind"), str(target))
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def cancel(self) -> None:
+        """Stop indexing (a build that failed, or a newer one): nothing is left behind."""
+        if self._result is None:  # not reaped yet: its group is still its own
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_REFUSED = 2  # the child's exit code for a problem it explains (SqmyError: Pagefind missing or failing)
+
+
+def _main(data: Path, out: Path) -> int:
+    records = json.loads(data.read_text("utf-8"))
+    data.unlink()
+
+    def documents() -> Iterator[tuple[str, str]]:
+        for n, (url, title, facts, body, extra) in enumerate(records):
+            records[n] = None  # written: not held while Pagefind runs
+            yield url, document(title, facts, body, extra)
+
+    try:
+        build(documents(), out)
+    except SqmyError as exc:
+        print(exc.message, file=sys.stderr)
+        return _REFUSED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(Path(sys.argv[1]), Path(sys.argv[2])))
