@@ -27,7 +27,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from site_speed import write_bare
+from _floors import write_bare
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

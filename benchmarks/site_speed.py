@@ -15,39 +15,18 @@ Makes an office with `sqmy demo`, then times, each in a fresh process:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqmy.history import timelines
-from sqmy.load import load_all
-from sqmy.paths import Repo
-from sqmy.site import pages as site_pages
+sys.path.insert(0, str(Path(__file__).parent))
+from _floors import write_bare  # the bare configuration and pages, shared with scale.py
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-BARE = """site_name: bare
-docs_dir: docs
-site_dir: site
-theme:
-  name: material
-  language: zh
-  font: false
-  features: [navigation.tabs, navigation.top, content.tooltips]
-markdown_extensions: [tables, attr_list, admonition, toc]
-not_in_nav: |
-  /items/
-  /by/
-  /journal/
-validation:
-  nav:
-    omitted_files: info
-"""
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -85,30 +64,6 @@ def main() -> int:
         print(f"bare mkdocs-material build with its own search plugin: {plain_search:.1f} s")
         print(f"ratio without search: {plugin_only / plain:.2f}; with search (Pagefind / material's own): {built / plain_search:.2f}")
     return 0
-
-
-def write_bare(office: Path, bare: Path, today: str, extra: str = "plugins: []\n") -> None:
-    """The pages sqmy generates for `office`, as plain Markdown files under a bare mkdocs-material configuration."""
-    loaded = load_all(Repo(office), dt.date.fromisoformat(today))
-    steps = timelines(Repo(office))  # the same pages, Git steps and all
-    edition = site_pages.edition(loaded.registry, loaded.items, site_pages.INTERNAL, dt.date.fromisoformat(today), steps)
-    for path, text in site_pages.pages(edition).items():
-        (bare / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
-        (bare / "docs" / path).write_text(text, "utf-8")
-    shutil.copy(REPO / "templates" / "site" / "guide.md", bare / "docs" / "guide.md")
-    (bare / "mkdocs.yml").write_text(BARE.replace("site_name: bare", "site_name: bare\nnav:\n" + _nav()) + extra, "utf-8")
-
-
-def _nav() -> str:
-    lines = []
-    for entry in site_pages.NAV:
-        for title, target in entry.items():
-            if isinstance(target, list):
-                lines.append(f"  - {title}:")
-                lines += [f"    - {t}" for t in target]
-            else:
-                lines.append(f"  - {title}: {target}")
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
