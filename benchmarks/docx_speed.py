@@ -47,7 +47,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, help="make an office of this many items with sqmy demo (default: the repository's demo office)")
     parser.add_argument("--office", type=Path, help="an office made before (sqmy demo --out), used as it is")
     parser.add_argument("--years", nargs="+", default=["2025", "2026"])
-    parser.add_argument("--jobs", type=int, help="conversions at once (SQMY_JOBS; default: one per core)")
+    parser.add_argument("--jobs", type=int, help="conversions at once (SQMY_JOBS; default: one more than the cores)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     env = dict(os.environ, SQMY_TODAY=os.environ.get("SQMY_TODAY", "2026-11-28"))

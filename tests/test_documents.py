@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from docx.document import Document
 
-from sqmy import journal, load, schema, stats
+from sqmy import errors, journal, load, schema, stats
 from sqmy.cli import main
 from sqmy.docx import ooxml, pandoc
 from sqmy.docx import plan as documents
@@ -138,6 +138,23 @@ def test_numbering_counts_earlier_years_issues(demo_items: dict[str, object]) ->
     last_2025 = max(i.journal.issue for i in items if i.journal and i.journal.year == 2025)
     assert f"（总第{reg.office.issues_before + 2}期）" in planner.journal(2025, 2).markdown  # type: ignore[attr-defined]
     assert f"（总第{reg.office.issues_before + last_2025 + 3}期）" in planner.journal(2026, 3).markdown  # type: ignore[attr-defined]
+
+
+def test_one_issue_needs_only_its_own_items_and_the_issue_numbers(demo_items: dict[str, object]) -> None:
+    """A planner given one issue's items and the numbers of every issue (`issue_keys`) plans that issue as one given every item."""
+    items = list(demo_items["items"].values())  # type: ignore[attr-defined]
+    reg, today = demo_items["reg"], dt.date.fromisoformat(TODAY)
+    full = documents.Planner(Repo(REPO), reg, items, today)  # type: ignore[arg-type]
+    keys = [(i.journal.year, i.journal.issue) for i in items if i.journal]
+    for year, issue in ((2025, 2), (2026, 3)):
+        own = [i for i in items if i.journal and (i.journal.year, i.journal.issue) == (year, issue)]
+        alone = documents.Planner(Repo(REPO), reg, own, today, issue_keys=keys)  # type: ignore[arg-type]
+        assert alone.journal(year, issue) == full.journal(year, issue)
+        with pytest.raises(errors.SqmyError) as missing:
+            alone.journal(year, 99)
+        with pytest.raises(errors.SqmyError) as also_missing:
+            full.journal(year, 99)
+        assert missing.value.message == also_missing.value.message
 
 
 # --- the other kinds -----------------------------------------------------------------------------
@@ -275,17 +292,18 @@ def test_many_documents_are_read_together_and_each_checked_alone(tmp_path: Path,
             assert entries((tmp_path / doc.name).read_bytes()) == entries(documents.convert(doc, reference)), doc.name
 
 
-def test_documents_are_converted_one_by_one_when_reading_them_together_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                            demo_items: dict[str, object]) -> None:
+@pytest.mark.parametrize("failing", ["read_many", "json_to_docx"])
+def test_documents_are_converted_one_by_one_when_doing_them_together_fails(monkeypatch: pytest.MonkeyPatch, demo_items: dict[str, object],
+                                                                          failing: str) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     planner = documents.Planner(Repo(REPO), demo_items["reg"], list(demo_items["items"].values()), dt.date.fromisoformat(TODAY))  # type: ignore[arg-type, attr-defined]
     docs = planner.year(2025)[:4]
     reference = docxstyle.reference_doc(Repo(REPO))
 
-    def mismatch(parts: object, nonce: str) -> list[bytes]:
-        raise pandoc.BatchMismatch("test")
+    def fail(*args: object) -> list[bytes]:
+        raise pandoc.BatchMismatch("test") if failing == "read_many" else errors.ToolFailed("pandoc", ["pandoc"], 1, "test")
 
-    monkeypatch.setattr(pandoc, "read_many", mismatch)
+    monkeypatch.setattr(pandoc, failing, fail)
     made = documents.convert_many(docs, reference)
     assert [entries(m) if isinstance(m, bytes) else m for m in made] == [entries(documents.convert(d, reference)) for d in docs]
 

@@ -137,13 +137,16 @@ def _body(item: Item) -> str:
 class Planner:
     """Plans documents for one office: registry, items and templates in one place."""
 
-    def __init__(self, repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date) -> None:
+    def __init__(self, repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date, *, issue_keys: Iterable[journal.Key] | None = None) -> None:
+        """`issue_keys`: every issue of the office, (year, number), when `items` are not all the office has (one
+        issue's items are enough for that issue: the 总期号 counts the issues of every earlier year)."""
         import jinja2  # noqa: PLC0415 - only document commands render these templates
 
         self.repo, self.reg, self.today = repo, reg, today
         self.skipped: list[str] = []  # what year() left out, and why: said to the office, never silently
         self.items = {i.id: i for i in items}
         self.issues = journal.issues(items)  # (year, issue) -> its items
+        self.issue_keys = sorted(set(self.issues) | set(issue_keys or ()))
         self._approval: dict[str, dt.date | None] = {}  # item id -> approved_on (a year's documents ask it of each item several times)
         self._earlier: dict[int, list[journal.Key]] = {}  # year -> the last issue of each earlier year (the 总期号 counts them)
         self.env = jinja2.Environment(
@@ -223,13 +226,13 @@ class Planner:
     def journal(self, year: int, issue: int, day: dt.date | None = None) -> Doc:
         members = sorted(self.issues.get((year, issue), []), key=lambda i: (self._approved(i), i.id))
         if not members:
-            known = sorted(n for y, n in self.issues if y == year)
+            known = sorted(n for y, n in self.issue_keys if y == year)
             hint = f"（{year}年已有：第{'、'.join(map(str, known))}期）" if known else f"（{year}年还没有编发期刊）"
             raise SqmyError(f"{year}年第{issue}期没有编入任何信息{hint}；用 sqmy journal add 编入")
         day = day or max(self._approved(i) for i in members)
         if year not in self._earlier:
             last: dict[int, int] = {}
-            for y, n in self.issues:
+            for y, n in self.issue_keys:
                 if y < year:
                     last[y] = max(last.get(y, 0), n)
             self._earlier[year] = list(last.items())
@@ -350,7 +353,7 @@ MIN_BATCH = 3  # fewer are converted one by one: reading apart costs more than i
 def convert_many(docs: Sequence[Doc], reference: Path) -> list[bytes | SqmyError | OSError]:
     """`convert` for each of `docs`: its Word file (checked), or why there is none, as `convert` would have said.
 
-    Each document is the same file `convert` makes (tests/test_docx_pandoc.py compares them); when reading
+    Each document is the same file `convert` makes (tests/test_docx_pandoc.py, test_documents.py); when reading
     them together fails for any reason, or writing one of them does, that document is converted alone,
     so that a failure is reported for the document it belongs to, in the usual words.
     """
@@ -364,14 +367,12 @@ def convert_many(docs: Sequence[Doc], reference: Path) -> list[bytes | SqmyError
         try:
             data = None
             if ast is not None:
-                try:
+                with contextlib.suppress(SqmyError):  # then converted alone, which says what failed as usual
                     data = pandoc.json_to_docx(ast, reference)
-                except SqmyError:
-                    data = None
             if data is None:
-                made.append(convert(doc, reference))
-                continue
-            check(doc.name, data)
+                data = convert(doc, reference)
+            else:
+                check(doc.name, data)
             made.append(data)
         except (SqmyError, OSError) as exc:
             made.append(exc)
@@ -446,7 +447,9 @@ def write_all(
     Each file is written whole or not at all; a document that fails does not stop
     the others, and the failures are reported together at the end.
     """
-    jobs = max(1, jobs or int(os.environ.get("SQMY_JOBS") or 0) or (os.cpu_count() or 1))
+    # one conversion more than there are cores: while a thread checks or writes a file (Python, one at a time)
+    # or waits for the disk, the others' pandoc keep every core busy; a pandoc more costs no CPU time
+    jobs = max(1, jobs or int(os.environ.get("SQMY_JOBS") or 0) or (os.cpu_count() or 1) + 1)
     written: dict[int, Path] = {}
     failures: list[str] = []
     targets = [out_dir / (doc.name if flat else doc.relative) for doc in docs]
