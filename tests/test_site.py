@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -12,12 +13,20 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+import markdown
+import pytest
 from click.testing import CliRunner
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
 from sqmy import registry
 from sqmy.cli import main
 from sqmy.load import load_all
 from sqmy.paths import Repo
+from sqmy.site import plugin as plugin_mod
+from sqmy.site import searchindex
+from sqmy.site.plugin import SqmyPlugin, _Tables
 
 from .conftest import REPO
 from .gitoffice import Office
@@ -115,9 +124,9 @@ def test_mkdocs_itself_builds_the_archive(built: Path, tmp_path: Path) -> None:
     assert len(json.loads((out / "items.json").read_text("utf-8"))["items"]) == 65
 
 
-def _mkdocs(root: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _mkdocs(root: Path, out: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     env = {"SQMY_TODAY": DAY, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", **env}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out)], cwd=root, env=env,
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out), *args], cwd=root, env=env,
                           capture_output=True, text=True, check=False)
 
 
@@ -186,3 +195,205 @@ def test_item_pages_show_the_git_trail(git_office: Office) -> None:
     assert "初审 通过：关于加强社区停车管理的建议" in page
     public = (o.root / "site-public" / "items.json").read_text("utf-8")
     assert item not in public  # an internal item
+
+
+# --- speed without a change in what is built -----------------------------------------------------------------
+
+_CHART = re.compile(rb"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # pygal's random chart ids
+
+
+def _differences(expected: Path, actual: Path) -> list[str]:
+    """Files that are not in both sites, or not the same bytes (pygal's random chart ids aside)."""
+    def files(site: Path) -> dict[str, bytes]:
+        return {p.relative_to(site).as_posix(): _CHART.sub(b"chart", p.read_bytes()) for p in site.rglob("*") if p.is_file()}
+    a, b = files(expected), files(actual)
+    return sorted(set(a) ^ set(b)) + sorted(name for name in set(a) & set(b) if a[name] != b[name])
+
+
+class _Serve:
+    """`mkdocs serve`'s builds, run here as its builder runs them: a fresh configuration each time, the plugin kept."""
+
+    URL = "http://127.0.0.1:8000/"
+
+    def __init__(self, root: Path, site: Path) -> None:
+        self.root, self.site = root, site
+        config = self._config()
+        config.plugins.on_startup(command="serve", dirty=False)
+        self.plugins = config.plugins
+
+    def _config(self) -> MkDocsConfig:
+        config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(self.site))
+        config.site_url = self.URL
+        return config
+
+    def build(self) -> SqmyPlugin:
+        config = self._config()
+        mkdocs_build(config, serve_url=self.URL)
+        plugin = next(p for p in config.plugins.values() if isinstance(p, SqmyPlugin))
+        plugin.wait_for_search()
+        return plugin
+
+    def close(self) -> None:
+        self.plugins.on_shutdown()
+
+    def fresh(self, out: Path) -> Path:
+        """A full build of the office as it is now, by MkDocs in a process of its own, at the address served."""
+        config = self.root / "mkdocs-fresh.yml"
+        config.write_text((self.root / "mkdocs.yml").read_text("utf-8") + f"site_url: {self.URL}\n", "utf-8")
+        try:
+            result = _mkdocs(self.root, out, "-f", str(config))
+        finally:
+            config.unlink()
+        assert result.returncode == 0, result.stderr
+        return out
+
+
+def test_serve_builds_again_only_what_a_change_touches(built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Under `mkdocs serve`, a change to one item (and an item removed) rebuilds the pages that show them, keeps
+    the others' files, and the site is then the one a full build makes, file for file (search index included)."""
+    root = tmp_path / "office"
+    for name in ("units", "items", "templates", "build"):
+        shutil.copytree(built / name, root / name)
+    shutil.copy(built / "mkdocs.yml", root)
+    serve = _Serve(root, tmp_path / "served")
+    try:
+        serve.build()
+        assert _differences(serve.fresh(tmp_path / "fresh0"), serve.site) == []
+        changed = root / "items/2025/2025-0512-yangshufen-1.md"
+        changed.write_text(changed.read_text("utf-8") + "\n监督测试追加的一段。\n", "utf-8")
+        (root / "items/2025/2025-0415-pandehai-1.md").unlink()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs.plugins.sqmy"):
+            serve.build()
+        kept = [r.getMessage() for r in caplog.records if "沿用上次生成的" in r.getMessage()]
+        assert kept, "nothing was taken over"
+        assert int(re.search(r"沿用上次生成的 (\d+) 页", kept[0]).group(1)) > 40  # type: ignore[union-attr]
+        page = (serve.site / "items/2025/2025-0512-yangshufen-1/index.html").read_text("utf-8")
+        assert "监督测试追加的一段" in page
+        assert not (serve.site / "items/2025/2025-0415-pandehai-1").exists()
+        assert _differences(serve.fresh(tmp_path / "fresh1"), serve.site) == []
+        # a template that changes the titles in the menu: every page prints the menu, so the pages kept so far
+        # are rendered after all
+        groups = (REPO / "scripts/sqmy/site/templates/groups.md.j2").read_text("utf-8")
+        (root / "templates/site/groups.md.j2").write_text(groups.replace("# {{ title|md }}", "# 信息{{ title|md }}"), "utf-8")
+        serve.build()
+        assert "信息按年份" in (serve.site / "items/2025/2025-0512-yangshufen-1/index.html").read_text("utf-8")
+        assert _differences(serve.fresh(tmp_path / "fresh2"), serve.site) == []
+        # a change to the registry: every page shows the office's name, so everything is built again
+        office = root / "units/office.yml"
+        office.write_text(office.read_text("utf-8").replace("示例县政协", "示例县政协机关"), "utf-8")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs.plugins.sqmy"):
+            serve.build()
+        assert not [r for r in caplog.records if "沿用上次生成的" in r.getMessage()]
+        assert _differences(serve.fresh(tmp_path / "fresh3"), serve.site) == []
+    finally:
+        serve.close()
+
+
+def test_serve_reads_the_git_trail_again_when_head_moves(git_office: Office, tmp_path: Path) -> None:
+    o = git_office
+    shutil.copy(REPO / "mkdocs.yml", o.root)
+    shutil.copytree(REPO / "templates" / "site", o.root / "templates" / "site", dirs_exist_ok=True)
+    item = o.new_item()
+    serve = _Serve(o.root, tmp_path / "served")
+    try:
+        serve.build()
+        assert o.review("li-chu", item, "初审", "通过", "-m", "同意").exit_code == 0
+        sha = o.git("rev-parse", "HEAD").strip()
+        serve.build()
+        page = (serve.site / "items" / item[:4] / item / "index.html").read_text("utf-8")
+        assert sha[:10] in page
+        assert _differences(serve.fresh(tmp_path / "fresh"), serve.site) == []
+    finally:
+        serve.close()
+
+
+def test_a_build_after_serving_is_a_full_build(built: Path, tmp_path: Path) -> None:
+    """MkDocs keeps the plugin between builds in one process: after a serve, `sqmy build` takes over nothing."""
+    root = tmp_path / "office"
+    for name in ("units", "items", "templates"):
+        shutil.copytree(built / name, root / name)
+    shutil.copy(built / "mkdocs.yml", root)
+    serve = _Serve(root, tmp_path / "served")
+    serve.build()
+    serve.close()
+    result = CliRunner().invoke(main, ["--root", str(root), "build", "--site-dir", str(tmp_path / "site")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "site" / ".sqmy-previous").exists()
+    assert json.loads((tmp_path / "site" / "items.json").read_text("utf-8"))["edition"] == "internal"
+
+
+def test_tables_pass_markdown_as_the_raw_blocks_they_are() -> None:
+    """The one-line tables the plugin sets aside come back as Python-Markdown would have passed them through;
+    where Markdown would have read them in another context, the plugin says so (and renders the page as written)."""
+    md = markdown.Markdown(extensions=["toc", "tables", "fenced_code", "attr_list", "admonition"])
+    table = "<table><thead><tr><th>甲</th></tr></thead><tbody><tr><td>1 &amp; <a href=\"../x/\">x</a></td></tr></tbody></table>"
+    documents = {
+        "alone": table,
+        "first": f"{table}\n\n# 标题\n\n正文",
+        "middle": f"# 标题\n\n{table}\n\n正文\n",
+        "last": f"# 标题\n\n正文\n\n{table}\n",
+        "two": f"# 标题\n\n{table}\n\n## 二\n\n{table}\n\n",
+        "after a list": f"- 一\n- 二\n\n{table}\n\n尾",
+        "no blank line after": f"# 标题\n\n{table}\n正文",  # not set aside
+        "in an admonition": f"!!! note\n\n    {table}\n\n尾",  # indented: not set aside
+    }
+    for name, text in documents.items():
+        tables = _Tables(text, "0123")
+        expected = md.reset().convert(text)
+        assert tables.restore(md.reset().convert(tables.markdown)) == expected, name
+    for name, text in {"in an open block": f"<div>\n\n{table}\n\n</div>", "in a fence": f"```\n\n{table}\n\n```"}.items():
+        tables = _Tables(text, "0123")
+        assert tables.lines, name
+        assert tables.restore(md.reset().convert(tables.markdown)) is None, name
+
+
+def test_a_table_markdown_reads_otherwise_is_rendered_as_written(office: Path) -> None:
+    """An office template that puts a table where Markdown does not pass it through as a block (here inside an
+    HTML block): the page is rendered from its own Markdown, the table as Markdown left it."""
+    shutil.copy(REPO / "mkdocs.yml", office)
+    shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
+    (office / "templates" / "site" / "examples.md.j2").write_text(
+        '{% from "macros.j2" import table %}\n# 示例\n\n<div>\n\n{% call(i) table(["标题"], examples) %}<td>{{ i.title|html }}</td>'
+        "{% endcall %}\n\n</div>\n", "utf-8")
+    result = CliRunner().invoke(main, ["build", "--audience", "public"])
+    assert result.exit_code == 0, result.output
+    page = (office / "site-public" / "guide" / "examples" / "index.html").read_text("utf-8")
+    article = page[page.index("<article"):page.index("</article>")]
+    assert "<div>\n\n<table><thead><tr><th>标题</th></tr></thead><tbody><tr><td>关于加快老旧小区加装电梯和管网改造的建议</td>" in article
+    assert "SQMYTABLE" not in page
+
+
+def test_the_background_index_is_the_one_a_build_makes(tmp_path: Path) -> None:
+    records = [(f"items/2026/x{n}/", f"关于{n}号小区加装电梯的建议", "城关 · 2026-01-08 · 已采用", f"正文{n}：老旧小区改造。", ["林志远"])
+               for n in range(3)]
+    assert searchindex.build(((url, searchindex.document(*rest)) for url, *rest in records), tmp_path / "a") == 3
+    job = searchindex.Background(records)
+    job.finish(tmp_path / "b")
+    assert not job.folder.exists()
+    assert _differences(tmp_path / "a", tmp_path / "b") == []
+    stopped = searchindex.Background(records)
+    stopped.cancel()
+    assert not stopped.folder.exists()
+
+
+def test_the_shortcuts_change_no_byte(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables set aside past Markdown and the menu reused for pages outside it make the same site as MkDocs
+    and the theme make without them, in both editions."""
+    root = tmp_path / "office"
+    for name in ("units", "items", "templates", "build"):
+        shutil.copytree(built / name, root / name)
+    shutil.copy(built / "mkdocs.yml", root)
+
+    def build(audience: str, out: Path) -> Path:
+        result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", audience, "--site-dir", str(out)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return out
+
+    fast = {audience: build(audience, tmp_path / f"fast-{audience}") for audience in ("internal", "public")}
+    monkeypatch.setattr(plugin_mod, "_TABLE", re.compile(r"(?!)"))  # no table set aside
+    monkeypatch.setattr(plugin_mod._Menus, "NAMES", ())  # no menu reused
+    for audience in ("internal", "public"):
+        assert _differences(build(audience, tmp_path / f"plain-{audience}"), fast[audience]) == []

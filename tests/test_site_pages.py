@@ -24,6 +24,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import json
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -324,3 +326,61 @@ def test_scoring_labels_are_the_schema_titles() -> None:
     assert labels["points"] == {"submitted": "报送", "edited": "县政协采编", "reported": "直报市政协", "transferred": "转办",
                                 "feedback": "得到反馈", "implemented": "推动落实", "converted": "提案、视察报告、会议发言转化"}
     assert labels["caps"] == {"item": "每条信息", "person": "每人全年", "unit": "每个单位全年"}
+
+
+# --- a later edition of the same office (mkdocs serve) ------------------------------------------------------
+
+
+def test_a_later_edition_renders_only_what_changed_and_the_same_pages(sample: Loaded) -> None:
+    """An edition made with the previous one and a memo (mkdocs serve after one item changed) is the edition made
+    afresh, page for page; only the changed item's page and the pages that list it are rendered again."""
+    reg, items, history, documents = rich_office(sample)
+    for audience in pages.AUDIENCES:
+        memo = render.Memo()
+        memo.start(None)
+        first = pages.edition(reg, items, audience, DAY, history, documents, memo=memo)
+        assert generated(first) == generated(pages.edition(reg, items, audience, DAY, history, documents))
+        target = "2026-0310-zhangwei-1"  # in both editions
+        solved = Solved(dt.date(2026, 11, 2), "补充一段：西苑新增充电桩 6 个。")  # an outcome: shown in both editions
+        changed = [dataclasses.replace(i, solved=(*i.solved, solved)) if i.id == target else i for i in items]
+        memo.start(None)
+        later = pages.edition(reg, changed, audience, DAY, history, documents, previous=first, memo=memo)
+        made = generated(later)
+        assert made == generated(pages.edition(reg, changed, audience, DAY, history, documents))
+        assert "补充一段" in made[f"items/2026/{target}.md"]
+        assert 0 < memo.rendered < memo.kept  # the item's page, the indexes and issues that list it, home, statistics
+        assert all(later.entries[i] is first.entries[i] for i in later.entries if i != target)  # taken over
+        assert later.entries[target] is not first.entries[target]
+
+
+def test_a_later_edition_takes_over_nothing_on_another_day_or_registry(sample: Loaded) -> None:
+    reg, items, history, documents = rich_office(sample)
+    first = pages.edition(reg, items, pages.INTERNAL, DAY, history, documents)
+    for later in (pages.edition(reg, items, pages.INTERNAL, DAY + dt.timedelta(days=40), history, documents, previous=first),
+                  pages.edition(dataclasses.replace(reg, office=dataclasses.replace(reg.office, repository_url=None)), items,
+                                pages.INTERNAL, DAY, history, documents, previous=first)):
+        assert not any(later.entries[i] is first.entries[i] for i in later.entries)
+    overdue = pages.edition(reg, items, pages.INTERNAL, DAY + dt.timedelta(days=40), history, documents, previous=first)
+    assert overdue.entries["2026-0310-zhangwei-1"].transfers[2].overdue_days == 18  # due 2026-12-20: overdue by then
+
+
+def test_a_memo_renders_again_when_a_template_changes(sample: Loaded, tmp_path: Path) -> None:
+    folder = _office_templates(tmp_path, **{"examples.md": "# 示例一\n"})
+    memo = render.Memo()
+    memo.start(folder)
+    first = pages.pages(pages.edition(sample.registry, sample.items, pages.PUBLIC, DAY, templates=folder, memo=memo))
+    assert first["guide/examples.md"] == "# 示例一\n"
+    template = folder / "examples.md.j2"
+    template.write_text("# 示例二\n", "utf-8")
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 10**9))
+    memo.start(folder)
+    later = pages.pages(pages.edition(sample.registry, sample.items, pages.PUBLIC, DAY, templates=folder, memo=memo))
+    assert later["guide/examples.md"] == "# 示例二\n"
+    assert memo.kept == 0
+
+
+def test_items_json_of_an_edition_without_items_is_json_dumps(sample: Loaded) -> None:
+    e = pages.edition(sample.registry, [], pages.PUBLIC, DAY)
+    assert pages.items_json(e) == json.dumps({"edition": "public", "generated": DAY.isoformat(), "items": []}, ensure_ascii=False, indent=1)
+    full = pages.edition(sample.registry, sample.items, pages.INTERNAL, DAY)
+    assert json.loads(pages.items_json(full))["items"][0]["id"] == full.shown[0].id

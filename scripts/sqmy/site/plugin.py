@@ -35,25 +35,31 @@ Speed:
   issues that list it, the home page, statistics) are built as usual, and
   files of pages that are gone are removed. The search index is rebuilt in
   the background and replaces the previous one when it is done.
+- Python's cycle collector is held back during a build (`_Collector`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
+import posixpath
 import re
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import nh3
+from jinja2.runtime import Context
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -234,6 +240,91 @@ def _head(repo: Repo) -> str | None:
         return None
 
 
+class _Collector:
+    """Python's cycle collector, held back while MkDocs renders the pages.
+
+    A build keeps what on_config made (items, entries, every page's Markdown) to the end, and MkDocs makes some
+    objects for every page: the collector would go through all of them again and again (seconds at 10,000
+    items). So what exists once on_config is done, and again once the pages are rendered (on_env), is frozen
+    (gc.freeze: left out of collections, still freed when no longer used) until the build ends. A build while
+    serving that takes over the previous one makes few objects: the collector waits until it is done, and then
+    collects as usual."""
+
+    def __init__(self) -> None:
+        self._held: str | None = None
+
+    def hold(self, *, incremental: bool) -> None:
+        self.release()  # (a build that turned out to take over nothing is frozen instead)
+        if incremental and gc.isenabled():
+            gc.disable()
+            self._held = "disabled"
+        elif not incremental:
+            gc.freeze()
+            self._held = "frozen"
+
+    def settle(self) -> None:
+        if self._held == "frozen":
+            gc.freeze()
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held == "disabled":
+            gc.enable()
+        elif held == "frozen":
+            gc.unfreeze()
+
+
+class _Menus:
+    """mkdocs-material's menu and tabs (partials/nav.html, partials/tabs.html) for the pages outside the menu.
+
+    The theme renders the whole menu into every page: for 10,000 item pages, most of the theme's time. A page
+    outside the menu is not the current page of any entry in it, so the menu it prints depends only on what
+    every page shares (the menu, the configuration) and on the links from the page to the menu's pages, which
+    are the same for all pages in the same folder (items/2025/…/), unless a menu page lies inside the page's
+    own folder. So the menu is rendered once for such a page and reused for the others in its folder with the
+    same menu and configuration. As a check, the second page of each folder is rendered in full as well, and
+    if it differs (a theme that prints something else of the page there), that folder is never reused. Pages in
+    the menu are always rendered in full."""
+
+    NAMES = ("partials/nav.html", "partials/tabs.html")
+
+    def __init__(self, env: jinja2.Environment, nav: Navigation) -> None:
+        self.in_nav = {p.file.src_uri for p in nav.pages}
+        self.nav_urls = [p.url for p in nav.pages]
+        for name in self.NAMES:
+            try:
+                template = env.get_template(name)
+            except jinja2.TemplateNotFound:
+                continue
+            template.root_render_func = self._reusing(template.root_render_func)
+
+    def _reusing(self, render: Callable[[Context], Iterator[str]]) -> Callable[[Context], Iterator[str]]:
+        made: dict[tuple[Any, ...], str | None] = {}  # None: not to be reused
+        checked: set[tuple[Any, ...]] = set()
+
+        def reuse(context: Context) -> Iterator[str]:
+            page = context.get("page")
+            if (not isinstance(page, Page) or page.file.src_uri in self.in_nav or page.active is not True or not page.url
+                    or any(url.startswith(page.url) for url in self.nav_urls)):
+                yield from render(context)
+                return
+            key = (posixpath.dirname(page.url.rstrip("/")), id(context.get("nav")), id(context.get("config")))
+            text = made.get(key, "")
+            if text and key in checked:
+                yield text
+                return
+            fresh = "".join(render(context))
+            if key not in made:
+                made[key] = fresh
+            elif text is not None and key not in checked:
+                checked.add(key)
+                if fresh != text:
+                    made[key] = None
+            yield fresh
+
+        return reuse
+
+
 class _Kept(Page):
     """A page whose file from the previous build stays (see the module's description): not rendered again.
 
@@ -276,6 +367,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         self._built: dict[str, _Built] = {}
         self._kept: dict[str, _Built] = {}  # pages whose previous file may stay
         self._all_pages: list[File] | None = None
+        self._collector = _Collector()
 
     @property
     def serving(self) -> bool:
@@ -291,6 +383,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     # --- the pages --------------------------------------------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.serving and self._previous is not None:
+            self._collector.hold(incremental=True)  # at once: loading the items makes many objects too
         audience = self.config.audience
         shows = POLICIES[audience]
         try:
@@ -351,8 +445,13 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             previous = None  # another configuration: every page is built again
         self._carried = previous
         self._tables, self._built, self._kept, self._all_pages = {}, {}, {}, None
+        if previous is None:  # nothing is taken over: no index in the making either
+            self._replace_search(None)
+            self._index_records = None
         if self.config.search == "pagefind":
             self._start_search(list(pages.search_records(self.edition)), previous)
+        if previous is None:
+            self._collector.hold(incremental=False)
         return config
 
     def _start_search(self, records: list[searchindex.Record], previous: _Previous | None) -> None:
@@ -366,6 +465,12 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             raise PluginError(f"无法建立搜索索引：{exc}") from None
         self._replace_search(search)
         self._index_records = records if self.serving else None
+
+    def wait_for_search(self) -> None:
+        """While serving, wait until the index in the making (if any) is in the site (for tests and scripts)."""
+        search = self._search
+        if search is not None and search.thread is not None:
+            search.thread.join()
 
     def _replace_search(self, search: _Search | None) -> None:
         """`search` becomes the index in the making; the one before is stopped."""
@@ -495,6 +600,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files, **_: Any) -> Any:
         """While serving: the pages whose previous file stays are taken out of the build, if the menu is what it was."""
+        self._collector.settle()
+        _Menus(env, self._nav)
         if not self.serving:
             return env
         kept = [f for f in files.documentation_pages() if isinstance(f.page, _Kept)]
@@ -529,6 +636,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
         site = Path(config.site_dir)
         write_text(site / "items.json", pages.items_json(self.edition))
+        self._collector.release()
         self.repo = None  # `sqmy build` says it again for its next build
         if not self.serving:
             self._finish_search(site)
@@ -578,6 +686,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         search.thread.start()
 
     def on_build_error(self, error: Exception, **_: Any) -> None:
+        self._collector.release()
         self.repo, self._previous, self._carried, self._index_records = None, None, None, None
         self._replace_search(None)
 

@@ -74,6 +74,8 @@ class Memo:
 
     def start(self, office: Path | None) -> None:
         state = (office, _templates_state(office), _templates_state(PACKAGE))
+        if state != self._state:  # a template added, removed or changed: compiled afresh (one added would not be seen)
+            environment.cache_clear()
         self._old = self._new if state == self._state else {}
         self._state, self._new = state, {}
         self.rendered = self.kept = 0
