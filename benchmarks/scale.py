@@ -61,7 +61,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import pairwise
@@ -98,12 +98,7 @@ class Run:
 
 
 class TreeSampler:
-    """The peak summed PSS of a session (the child and every descendant), sampled every 0.1 s.
-
-    Children are started in a session of their own, so the tree is every
-    process whose session id is the child's pid (this kernel has no
-    /proc/PID/task/TID/children).
-    """
+    """The peak summed PSS of a process and every descendant, sampled every 0.1 s."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak_kb = pid, 0
@@ -113,7 +108,7 @@ class TreeSampler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid, _ in _session(self.pid)))
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree(self.pid)))
             self._stop.wait(0.1)
 
     def stop(self) -> int:
@@ -122,19 +117,36 @@ class TreeSampler:
         return self.peak_kb
 
 
-def _session(sid: int) -> Iterable[tuple[int, list[str]]]:
-    """(pid, fields of /proc/PID/stat after the name) of every process in session `sid`."""
+def _processes() -> dict[int, list[str]]:
+    """pid -> the fields of /proc/PID/stat after the name (state, ppid, pgrp, session, …) of every process."""
+    found = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) == sid:  # after the name: state, ppid, pgrp, session
-                    yield int(name), fields
+            with contextlib.suppress(OSError, IndexError):
+                found[int(name)] = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+    return found
 
 
-def _cpu_ticks(sid: int) -> int:
-    """CPU time used so far by a session, finished children included (utime, stime, cutime, cstime)."""
-    return sum(sum(int(f) for f in fields[11:15]) for _, fields in _session(sid))
+def _tree(root: int, processes: dict[int, list[str]] | None = None) -> list[int]:
+    """`root` and its descendants, by parent pid: a child that starts a session of its own (sqmy's background
+    search index does) is still found, which a session or process group would miss."""
+    processes = _processes() if processes is None else processes
+    children: dict[int, list[int]] = {}
+    for pid, fields in processes.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _cpu_ticks(root: int) -> tuple[int, int]:
+    """(CPU ticks used so far by `root` and its descendants, finished children included; how many descendants)."""
+    processes = _processes()
+    tree = _tree(root, processes)
+    return sum(sum(int(f) for f in processes[pid][11:15]) for pid in tree if pid in processes), len(tree) - 1
 
 
 def _pss_kb(pid: int) -> int:
@@ -164,8 +176,11 @@ def _reap(proc: subprocess.Popen[bytes], timeout: float, sampler: TreeSampler | 
 
 
 def _kill(pid: int, sig: int = signal.SIGKILL) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
+    """`sig` to the process group of `pid` (its own: started in a new session); SIGKILL to every descendant too,
+    those in sessions of their own included."""
+    for target in [pid] + (_tree(pid)[1:] if sig == signal.SIGKILL else []):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(target, sig) if target == pid else os.kill(target, sig)
 
 
 def measure(args: list[str], cwd: Path, env: dict[str, str], capture: bool = True) -> Run:
@@ -576,18 +591,26 @@ class Office:
                 if any(m in got[1] for m in marks):
                     return got
 
-        def quiet(since: float) -> float:
-            """Seconds from `since` to the last moment the server's processes were busy, once idle for 3 s."""
-            busy, ticks = time.perf_counter(), _cpu_ticks(proc.pid)
+        hz = os.sysconf("SC_CLK_TCK")
+
+        def quiet(since: float) -> tuple[float, float]:
+            """Seconds from `since` until the server is idle (no child process, under half a core) for 3 s on end;
+            and the share of a core it used while idle.
+
+            Idle is not zero: MkDocs polls the watched folders (items/ too) every half second."""
+            busy, (ticks, _) = time.perf_counter(), _cpu_ticks(proc.pid)
+            window: list[tuple[float, int]] = []
             while time.perf_counter() - busy < 3:
                 time.sleep(0.25)
-                now, more = time.perf_counter(), _cpu_ticks(proc.pid)
-                if more - ticks > os.sysconf("SC_CLK_TCK") * 0.25 * 0.1:  # over a tenth of a core
-                    busy = now
+                now, (more, children) = time.perf_counter(), _cpu_ticks(proc.pid)
+                if children or more - ticks > hz * 0.25 * 0.5:
+                    busy, window = now, []
+                window.append((now, more))
                 ticks = more
                 if now - since > TIMEOUT or proc.poll() is not None:
                     raise StepFailed("mkdocs serve did not settle")
-            return busy - since
+            share = (window[-1][1] - window[0][1]) / hz / max(window[-1][0] - window[0][0], 0.1)
+            return busy - since, share
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
@@ -603,11 +626,13 @@ class Office:
             row.seconds = at - changed
             reported = re.search(r"built in ([\d.]+) seconds", line)
             log(self.tag, f"mkdocs serve: rebuilt {secs(row.seconds)} after the change")
-            idle.seconds = max(quiet(changed), row.seconds)
-            log(self.tag, f"mkdocs serve: idle again {secs(idle.seconds)} after the change")
+            settled, share = quiet(changed)
+            idle.seconds = max(settled, row.seconds)
+            log(self.tag, f"mkdocs serve: idle again {secs(idle.seconds)} after the change (idle, it uses {share:.0%} of a core)")
             while (got := lines.get_nowait() if not lines.empty() else None) is not None:
                 seen.append(got[1])
             row.note = "; ".join(filter(None, [f"MkDocs reports the rebuild as {reported.group(1)} s" if reported else "",
+                                               f"the idle server uses {share:.0%} of a core",
                                                *(m for x in seen[mark:] if (m := x.split("-  ", 1)[-1]).startswith("sqmy"))]))  # the plugin's own lines
         except (StepFailed, queue.Empty) as exc:
             row.error = str(exc) or "timed out"
@@ -717,6 +742,8 @@ def main() -> int:
             size = bench_size(bench, n)
             sizes.append(size)
             print(size.table() + "\n", flush=True)
+    except KeyboardInterrupt:  # the sizes done so far are still worth a summary
+        print("(interrupted)\n", flush=True)
     finally:
         if not args.keep:
             with contextlib.suppress(OSError, RuntimeError):
