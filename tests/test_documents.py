@@ -292,18 +292,19 @@ def test_many_documents_are_read_together_and_each_checked_alone(tmp_path: Path,
             assert entries((tmp_path / doc.name).read_bytes()) == entries(documents.convert(doc, reference)), doc.name
 
 
-@pytest.mark.parametrize("failing", ["read_many", "json_to_docx"])
+@pytest.mark.parametrize("failing", [("read_many",), ("write_many",), ("write_many", "json_to_docx")])
 def test_documents_are_converted_one_by_one_when_doing_them_together_fails(monkeypatch: pytest.MonkeyPatch, demo_items: dict[str, object],
-                                                                          failing: str) -> None:
+                                                                          failing: tuple[str, ...]) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     planner = documents.Planner(Repo(REPO), demo_items["reg"], list(demo_items["items"].values()), dt.date.fromisoformat(TODAY))  # type: ignore[arg-type, attr-defined]
     docs = planner.year(2025)[:4]
     reference = docxstyle.reference_doc(Repo(REPO))
 
     def fail(*args: object) -> list[bytes]:
-        raise pandoc.BatchMismatch("test") if failing == "read_many" else errors.ToolFailed("pandoc", ["pandoc"], 1, "test")
+        raise pandoc.BatchMismatch("test") if failing == ("read_many",) else errors.ToolFailed("pandoc", ["pandoc"], 1, "test")
 
-    monkeypatch.setattr(pandoc, failing, fail)
+    for name in failing:
+        monkeypatch.setattr(pandoc, name, fail)
     made = documents.convert_many(docs, reference)
     assert [entries(m) if isinstance(m, bytes) else m for m in made] == [entries(documents.convert(d, reference)) for d in docs]
 

@@ -175,6 +175,26 @@ def test_documents_read_together_are_the_files_each_makes_alone(reference: Path,
     assert {"tbl-x", "md__tbl-x"} <= set(bookmarks)
 
 
+def test_documents_written_together_are_the_files_each_makes_alone(reference: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_many gives, byte for byte, what json_to_docx gives for each document (whatever date the environment says)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    asts = pandoc.read_many(hostile_documents(), ooxml.NONCE)
+    assert pandoc.write_many(asts, reference) == [pandoc.json_to_docx(ast, reference) for ast in asts]
+    assert pandoc.write_many([], reference) == []
+
+
+def test_writing_together_refuses_an_image(reference: Path, tmp_path: Path) -> None:
+    """Its writer is outside pandoc's sandbox: a document holding an image (which read_many never gives) is refused,
+    not read from the disk; the sandboxed writer leaves the file out."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG secret")
+    ast = pandoc.run(["--from", "markdown", "--to", "json"], stdin=f"![图]({secret})\n".encode())
+    with pytest.raises(errors.ToolFailed) as refused:
+        pandoc.write_many([ast], reference)
+    assert "an image reached the writer" in refused.value.message
+    assert not any(b"secret" in content for content, _, _ in entries(pandoc.json_to_docx(ast, reference)).values())
+
+
 def test_only_this_runs_mark_ends_a_document(reference: Path) -> None:
     (ast,) = pandoc.read_many([[FORGED_END + "后文"]], ooxml.NONCE)
     _, paragraphs = docx_of(pandoc.json_to_docx(ast, reference))

@@ -6,9 +6,9 @@ a failure names the exact command and what pandoc said, and so that several
 documents can be converted at once from threads.
 
 A document is converted by one pandoc (markdown_to_docx); for many, one pandoc
-reads several (read_many, to pandoc's own JSON) and one writes each
-(json_to_docx): every part still a file of its own, in the same sandbox, through
-the same filter, and each Word file the same, byte for byte.
+reads several (read_many, to pandoc's own JSON) and one writes them (write_many;
+json_to_docx writes one): every part still a file of its own, in the same
+sandbox, through the same filter, and each Word file the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def pandoc_path() -> str:
 # -H4k only undoes -H64m). Memory use changes, the output never; given in the environment, not as +RTS arguments,
 # because a pandoc built without -rtsopts refuses those but only warns about GHCRTS.
 RTS_OPTIONS = "-A16m -H4k"
+# one pandoc writing many documents runs long enough that a larger allocation area pays: a third less CPU than
+# RTS_OPTIONS there (benchmarks/docx_speed.py)
+LONG_RTS_OPTIONS = "-A64m"
 
 
 def run(args: Sequence[str | Path], *, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None) -> bytes:
@@ -140,7 +143,7 @@ def read_many(documents: Sequence[Sequence[str]], nonce: str) -> list[bytes]:
     texts = {f"{d}/{n}.md": text for d, parts in enumerate(documents) for n, text in enumerate([*parts, end])}
     with _folder_with(texts) as tmp:
         args: list[str | Path] = ["--sandbox", "--file-scope", "--from", DOCUMENT, "--to", "json", "--lua-filter", FILTER, "--output", "-", *texts]
-        ast = json.loads(run(args, cwd=tmp, env={"SQMY_RAW_NONCE": nonce}))
+        ast = json.loads(run(args, cwd=tmp, env={"SQMY_RAW_NONCE": nonce, "GHCRTS": LONG_RTS_OPTIONS}))
     if not isinstance(ast, dict) or ast.get("meta") != {} or not isinstance(ast.get("blocks"), list) or "pandoc-api-version" not in ast:
         raise BatchMismatch("pandoc 读出的文档带有元数据或格式不对")
     version = ast["pandoc-api-version"]
@@ -181,6 +184,26 @@ def json_to_docx(ast: bytes, reference_doc: Path) -> bytes:
     and reads nothing but the document (on its standard input) and the reference document."""
     args: list[str | Path] = ["--sandbox", "--from", "json", "--to", "docx", "--reference-doc", reference_doc.resolve(), "--output", "-"]
     return run(args, stdin=ast)
+
+
+WRITER = Path(__file__).with_name("writemany.lua")
+
+
+def write_many(asts: Sequence[bytes], reference_doc: Path) -> list[bytes]:
+    """Each of `asts` (read_many) as `json_to_docx` writes it, byte for byte, all by one pandoc (writemany.lua):
+    a pandoc started once instead of once a document saves a third of the CPU time a document costs.
+
+    The Lua filter's writer is outside pandoc's sandbox, so it refuses an image (which would be read from a file
+    or an address: read_many's filter never lets one through); and the writer is told it is 1970, as the
+    sandboxed one is (its documents carry that date, whatever SOURCE_DATE_EPOCH says). Any failure, or a
+    missing file, raises: the caller then writes each document alone.
+    """
+    texts = {f"{n}.json": ast.decode("utf-8") for n, ast in enumerate(asts)}
+    with _folder_with(texts) as tmp:
+        env = {"SQMY_WRITE_COUNT": str(len(asts)), "SQMY_REFERENCE_DOC": str(reference_doc.resolve()), "SOURCE_DATE_EPOCH": "0",
+               "GHCRTS": LONG_RTS_OPTIONS}
+        run(["--sandbox", "--from", "markdown", "--to", "plain", "--lua-filter", WRITER, "--output", os.devnull], stdin=b"", cwd=tmp, env=env)
+        return [(tmp / f"{n}.docx").read_bytes() for n in range(len(asts))]
 
 
 def docx_to_markdown(path: Path) -> str:

@@ -345,8 +345,9 @@ def convert(doc: Doc, reference: Path) -> bytes:
 
 
 # Many documents: one pandoc reads several (pandoc.read_many: the same sandbox, file scopes, filter and nonce)
-# and one writes each, which saves starting pandoc and its Lua filter once a document (benchmarks/docx_speed.py).
-BATCH = 16  # at most, documents one pandoc reads
+# and one writes them (pandoc.write_many), which saves starting pandoc and its Lua filter twice a document
+# (benchmarks/docx_speed.py).
+BATCH = 64  # at most, documents one pandoc reads (and one writes)
 MIN_BATCH = 3  # fewer are converted one by one: reading apart costs more than it saves
 
 
@@ -362,11 +363,15 @@ def convert_many(docs: Sequence[Doc], reference: Path) -> list[bytes | SqmyError
     if len(docs) >= MIN_BATCH:
         with contextlib.suppress(SqmyError, OSError, ValueError):  # ValueError: pandoc.BatchMismatch, or output that is not JSON
             asts = list(pandoc.read_many([ooxml.split(doc.markdown) for doc in docs], ooxml.NONCE))
+    written: list[bytes | None] = [None] * len(docs)
+    if all(ast is not None for ast in asts) and len(docs) >= MIN_BATCH:
+        with contextlib.suppress(SqmyError, OSError):  # then each is written alone
+            written = list(pandoc.write_many([ast for ast in asts if ast is not None], reference))
     made: list[bytes | SqmyError | OSError] = []
-    for doc, ast in zip(docs, asts, strict=True):
+    for doc, ast, together in zip(docs, asts, written, strict=True):
+        data = together
         try:
-            data = None
-            if ast is not None:
+            if data is None and ast is not None:
                 with contextlib.suppress(SqmyError):  # then converted alone, which says what failed as usual
                     data = pandoc.json_to_docx(ast, reference)
             if data is None:
