@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -10,6 +13,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from sqmy.cli import main
+
+from .conftest import REPO, TODAY
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -23,15 +31,23 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(built: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(built / "site"))
+@contextlib.contextmanager
+def _serving(site: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(site))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(built: Path) -> Iterator[str]:
+    with _serving(built / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +58,16 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: object, server: str) -> Iterator[tuple[object, list[str], list[str]]]:
+@contextlib.contextmanager
+def _tab(browser: object, *servers: str) -> Iterator[tuple[object, list[str], list[str]]]:
+    """A browser tab that may load from `servers` only: what it asks elsewhere, and requests that failed, are listed."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     outside: list[str] = []
     failed: list[str] = []
 
     def guard(route: object) -> None:
         url = route.request.url  # type: ignore[attr-defined]
-        if url.startswith(server):
+        if url.startswith(servers):
             route.continue_()  # type: ignore[attr-defined]
         else:
             outside.append(url)
@@ -59,8 +76,16 @@ def page(browser: object, server: str) -> Iterator[tuple[object, list[str], list
     context.route("**/*", guard)
     tab = context.new_page()
     tab.on("requestfailed", lambda request: failed.append(request.url))
-    yield tab, outside, failed
-    context.close()
+    try:
+        yield tab, outside, failed
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: object, server: str) -> Iterator[tuple[object, list[str], list[str]]]:
+    with _tab(browser, server) as tab:
+        yield tab
 
 
 PAGES = ["", "by/year/", "by/year/2025/", "by/unit/", "by/status/", "by/transfers/", "by/instructions/", "journal/",
@@ -158,3 +183,75 @@ def test_charts_are_drawn_with_chinese_labels(page: tuple[object, list[str], lis
     assert failed == []
     SHOTS.mkdir(exist_ok=True)
     charts.first.screenshot(path=str(SHOTS / "chart.png"))
+
+
+# --- an archive whose search index is made in parts ---------------------------------------------------------
+
+PART = 20  # items a Pagefind run indexes in the archive built in parts: the demo's 65 items in four
+
+
+@pytest.fixture(scope="module")
+def parted(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo office's internal edition with its search index made in parts (search_part), served."""
+    root = tmp_path_factory.mktemp("parted") / "office"
+    for name in ("units", "items", "templates", "build"):
+        shutil.copytree(built / name, root / name)
+    config = (built / "mkdocs.yml").read_text("utf-8")
+    assert "      search: pagefind" in config
+    (root / "mkdocs.yml").write_text(config.replace("      search: pagefind", f"      search: pagefind\n      search_part: {PART}", 1), "utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SQMY_TODAY", TODAY)
+        result = CliRunner().invoke(main, ["--root", str(root), "build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    index = root / "site" / "_pagefind"
+    assert json.loads((index / "sqmy-parts.json").read_text("utf-8")) == {"parts": ["parts/1/", "parts/2/", "parts/3/"]}
+    with _serving(root / "site") as url:
+        yield url
+
+
+def _found(tab: object, server: str, query: str) -> list[str]:
+    """The titles the search page lists for `query`, every page of results."""
+    tab.goto(f"{server}/search/?q={query}")  # type: ignore[attr-defined]
+    tab.locator("#sqmy-count", has_text="信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    said = re.match(r"找到 (\d+) 条", tab.inner_text("#sqmy-count"))  # type: ignore[attr-defined]
+    total = int(said.group(1)) if said else 0
+    while (shown := tab.locator(".sqmy-result").count()) < total:  # type: ignore[attr-defined]
+        if shown % 10 == 0 and shown and tab.locator("#sqmy-more").is_visible():  # type: ignore[attr-defined]
+            tab.click("#sqmy-more")  # type: ignore[attr-defined]
+        tab.wait_for_function(f"document.querySelectorAll('.sqmy-result').length > {shown}")  # type: ignore[attr-defined]
+    return sorted(tab.locator(".sqmy-result a").all_inner_texts())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("query", ["小区", "加装电梯", "建议", "撂荒　耕地", "量子纠缠"])
+def test_search_over_an_index_in_parts_finds_what_one_index_finds(browser: object, server: str, parted: str, query: str) -> None:
+    """An archive indexed in parts (one Pagefind run for every PART items) is searched as one: the same items are
+    found as in the archive indexed whole, wherever they are, and every part is fetched from the site itself."""
+    with _tab(browser, server, parted) as (tab, outside, failed):
+        whole = _found(tab, server, query)
+        in_parts = _found(tab, parted, query)
+    assert in_parts == whole
+    if query == "建议":
+        assert len(whole) > PART  # more items than one part holds
+    elif query != "量子纠缠":
+        assert whole
+    assert outside == []
+    assert failed == []
+
+
+def test_search_in_an_archive_without_items(browser: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new office (no item yet) has an archive too; Pagefind makes no index of nothing, and its search page says it
+    found nothing, without a request that fails."""
+    root = tmp_path / "office"
+    (root / "items").mkdir(parents=True)
+    for name in ("units", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    monkeypatch.setenv("SQMY_TODAY", TODAY)
+    result = CliRunner().invoke(main, ["--root", str(root), "build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with _serving(root / "site") as url, _tab(browser, url) as (tab, outside, failed):
+        tab.goto(f"{url}/search/?q=加装电梯")  # type: ignore[attr-defined]
+        tab.locator("#sqmy-count", has_text="没有找到与“加装电梯”有关的信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+        assert tab.locator(".sqmy-result").count() == 0  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []

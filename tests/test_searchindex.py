@@ -51,3 +51,28 @@ def test_item_text_cannot_forge_another_field_of_a_result(tmp_path: Path) -> Non
     assert meta["title"] == title
     assert meta["facts"] == "城关 · 2026-01-08 · 转办中"
     assert meta["text"] == "正文, title:伪造标题, facts:伪造 <b>粗</b>"
+
+
+def _pages(index: Path) -> int:
+    """How many pages a Pagefind bundle holds (its entry file counts them by language)."""
+    entry = json.loads((index / "pagefind-entry.json").read_text("utf-8"))
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_a_large_index_is_made_in_parts_the_search_page_is_told_of(tmp_path: Path) -> None:
+    documents = [(f"items/2026/x{n}/", searchindex.document(f"关于{n}号小区的建议", "城关", f"正文{n}", [])) for n in range(5)]
+    assert searchindex.build(documents, tmp_path / "parts", part=2) == 5
+    index = tmp_path / "parts" / "_pagefind"
+    assert json.loads((index / searchindex.PARTS_FILE).read_text("utf-8")) == {"parts": ["parts/1/", "parts/2/"]}
+    assert [_pages(index), _pages(index / "parts" / "1"), _pages(index / "parts" / "2")] == [2, 2, 1]
+    # as many as a part holds, or fewer: one index, and the search page told there are no others
+    for count in (2, 1):
+        site = tmp_path / f"whole-{count}"
+        assert searchindex.build(documents[:count], site, part=2) == count
+        assert json.loads((site / "_pagefind" / searchindex.PARTS_FILE).read_text("utf-8")) == {"parts": []}
+        assert _pages(site / "_pagefind") == count
+        assert not (site / "_pagefind" / "parts").exists()
+    # nothing to index (a new office): Pagefind would refuse; the search page is told there is no index
+    assert searchindex.build([], tmp_path / "empty") == 0
+    assert [p.name for p in (tmp_path / "empty" / "_pagefind").iterdir()] == [searchindex.PARTS_FILE]
+    assert json.loads((tmp_path / "empty" / "_pagefind" / searchindex.PARTS_FILE).read_text("utf-8")) == {"parts": [], "empty": True}

@@ -346,6 +346,8 @@ class _Options(Config):  # type: ignore[no-untyped-call]
     # pagefind: an index in chunks, fetched as a query needs it (fast at 10,000 items);
     # none: leave search to another plugin (e.g. mkdocs-material's `search`)
     search = config_options.Choice(("pagefind", "none"), default="pagefind")
+    # items one Pagefind run indexes (its memory grows with them); more are indexed in parts the search page merges
+    search_part = config_options.Type(int, default=searchindex.PART)
 
 
 class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
@@ -385,6 +387,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.serving and self._previous is not None:
             self._collector.hold(incremental=True)  # at once: loading the items makes many objects too
+        if self.config.search_part < 1:
+            raise PluginError(f"mkdocs.yml 中 sqmy 插件的 search_part（每次建立搜索索引的信息数）应为正整数，而不是 {self.config.search_part}")
         audience = self.config.audience
         shows = POLICIES[audience]
         try:
@@ -460,7 +464,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if previous is not None and self._index_records == records:
             return
         try:
-            search = _Search(searchindex.Background(records), records)
+            search = _Search(searchindex.Background(records, self.config.search_part), records)
         except OSError as exc:
             raise PluginError(f"无法建立搜索索引：{exc}") from None
         self._replace_search(search)

@@ -10,7 +10,8 @@ its pairs, and a page matches when it has all of them, whatever any dictionary
 thinks a word is.
 
 Pagefind is still the engine (the index is split into chunks fetched as a query
-needs them, which keeps search fast at 10,000 items). It is given one small
+needs them, which keeps search fast at 10,000 items; a large archive is indexed
+in parts, which keeps Pagefind's memory in bounds, see PART). It is given one small
 search document per item, at the item's own URL, whose text is those tokens
 separated by spaces and whose language is one Pagefind does not segment; the
 title, a line of facts and the plain text travel as metadata, from which the
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import json
 import os
 import re
@@ -83,19 +85,45 @@ def document(title: str, facts: str, body: str, extra: Iterable[str] = ()) -> st
     )
 
 
-def build(documents: Iterable[tuple[str, str]], site_dir: Path) -> int:
-    """Index `documents` ((page URL relative to the site root, search document)) into site_dir/_pagefind."""
-    count = 0
-    with tempfile.TemporaryDirectory(prefix="sqmy-search-") as tmp:
-        root = Path(tmp)
-        for url, text in documents:
-            path = root / url.strip("/") / "index.html"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-            count += 1
-        output = (site_dir / "_pagefind").resolve()
-        command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--quiet"]
-        tools.run("Pagefind", command, what="Pagefind 建立搜索索引失败")
+# Documents one Pagefind run indexes. Pagefind holds what it indexes in memory (some 0.75 MB a document: 2.2 GB
+# for 3,000 items in one run), so a larger archive is indexed in parts of this many, one after another, which the
+# search page merges (Pagefind's mergeIndex: one query over all, results ranked together by score).
+PART = 1000
+PARTS_FILE = "sqmy-parts.json"  # in _pagefind/: the folders of the parts after the first, for the search page
+
+
+def build(documents: Iterable[tuple[str, str]], site_dir: Path, part: int = PART) -> int:
+    """Index `documents` ((page URL relative to the site root, search document)) into site_dir/_pagefind: the first
+    `part` there, each further `part` in _pagefind/parts/N/, listed in _pagefind/sqmy-parts.json (which says
+    `empty` when there is nothing to index: Pagefind makes no index then)."""
+    if part < 1:
+        raise SqmyError(f"搜索索引每部分的信息数（search_part）应为正整数，而不是 {part}")
+    output = (site_dir / "_pagefind").resolve()
+    documents = iter(documents)
+    count, parts, n = 0, [], 0
+    while True:
+        chunk = list(itertools.islice(documents, part))
+        if not chunk:  # Pagefind refuses to index nothing: an archive without items says so to its search page
+            if not n:
+                output.mkdir(parents=True, exist_ok=True)
+                (output / PARTS_FILE).write_text(json.dumps({"parts": [], "empty": True}), "utf-8")
+                return 0
+            break
+        with tempfile.TemporaryDirectory(prefix="sqmy-search-") as tmp:
+            root = Path(tmp)
+            for url, text in chunk:
+                path = root / url.strip("/") / "index.html"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, "utf-8")
+            target = output / "parts" / str(n) if n else output
+            command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(target), "--quiet"]
+            tools.run("Pagefind", command, what="Pagefind 建立搜索索引失败")
+        if n:
+            parts.append(f"parts/{n}/")
+        count, n = count + len(chunk), n + 1
+        if len(chunk) < part:
+            break
+    (output / PARTS_FILE).write_text(json.dumps({"parts": parts}), "utf-8")
     return count
 
 
@@ -109,7 +137,7 @@ class Background:
     `finish` waits for it and moves it into a site; `cancel` stops it. Either may be called from another thread
     than the one waiting (`wait`)."""
 
-    def __init__(self, records: Iterable[Record]) -> None:
+    def __init__(self, records: Iterable[Record], part: int = PART) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="sqmy-search-"))
         self._lock = threading.Lock()
         self._result: tuple[int, str] | None = None
@@ -119,7 +147,7 @@ class Background:
             package = Path(__file__).resolve().parents[2]  # the folder holding sqmy: the child imports the same code
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")])))
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "sqmy.site.searchindex", str(data), str(self.folder)],
+                [sys.executable, "-m", "sqmy.site.searchindex", str(data), str(self.folder), str(part)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                 start_new_session=True)  # a group of its own: cancelling stops Pagefind too, and Ctrl-C is the caller's
         except BaseException:
@@ -160,7 +188,7 @@ class Background:
 _REFUSED = 2  # the child's exit code for a problem it explains (SqmyError: Pagefind missing or failing)
 
 
-def _main(data: Path, out: Path) -> int:
+def _main(data: Path, out: Path, part: int) -> int:
     records = json.loads(data.read_text("utf-8"))
     data.unlink()
 
@@ -170,7 +198,7 @@ def _main(data: Path, out: Path) -> int:
             yield url, document(title, facts, body, extra)
 
     try:
-        build(documents(), out)
+        build(documents(), out, part)
     except SqmyError as exc:
         print(exc.message, file=sys.stderr)
         return _REFUSED
@@ -178,4 +206,4 @@ def _main(data: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_main(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.exit(_main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])))

@@ -47,6 +47,11 @@
     loading =
       loading ||
       (async () => {
+        // a large archive is indexed in parts (searchindex.PART): the first in _pagefind/, the others merged into it;
+        // an archive without items has no index at all
+        const listed = await fetch(new URL("_pagefind/sqmy-parts.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
+        if (listed.empty === true) return null;
+        const parts = Array.isArray(listed.parts) ? listed.parts : [];
         const module = await import(new URL("_pagefind/pagefind.js", root).href);
         await module.options({ baseUrl: root.pathname });
         // Pagefind cuts the query into words with the browser's segmenter when the page's language is Chinese;
@@ -59,6 +64,8 @@
         } finally {
           html.lang = pageLang;
         }
+        // each part is searched with the language the first was started with (the pairs, uncut)
+        await Promise.all(parts.map((part) => module.mergeIndex(new URL("_pagefind/" + part, root).pathname, { baseUrl: root.pathname })));
         pagefind = module;
         return module;
       })();
@@ -139,7 +146,7 @@
     }
     const pf = await load();
     // ranked by Pagefind (BM25, the title weighing more), kept only where the words really are
-    const [ranked, allowed] = await Promise.all([pf.search(runs.flatMap(pairs).join(" ")), exactly(pf, runs)]);
+    const [ranked, allowed] = pf ? await Promise.all([pf.search(runs.flatMap(pairs).join(" ")), exactly(pf, runs)]) : [null, new Set()];
     if (ticket !== asked) return; // a newer query is on its way
     results = (ranked ? ranked.results : []).filter((r) => allowed.has(r.id));
     shown = 0;
