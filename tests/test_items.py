@@ -54,3 +54,32 @@ def test_every_sample_item_round_trips(office: Path) -> None:
     assert loaded.items
     for item in loaded.items:
         assert items.unpack(items.pack(item)) == item
+
+
+def test_the_digest_computed_by_the_check_is_kept_and_is_the_items_own(office: Path) -> None:
+    """The check computes the digest of an item with reviews (is its approval for this text?): the Item and its packed
+    form keep it, so that status and statistics need not compute it again, and it is what Item.digest would compute."""
+    loaded = load_all(Repo(office), dt.date(2026, 11, 28))
+    reviewed = [i for i in loaded.items if i.reviews]
+    assert reviewed
+    for item in reviewed:
+        assert item.__dict__["digest"] == items.content_digest(item.title, item.body)
+        assert items.unpack(items.pack(item)).__dict__["digest"] == item.__dict__["digest"]
+    unreviewed = dataclasses.replace(reviewed[0], reviews=())
+    assert "digest" not in unreviewed.__dict__
+    assert "digest" not in items.unpack(items.pack(unreviewed)).__dict__
+    assert items.unpack(items.pack(unreviewed)).digest == reviewed[0].digest  # computed when asked
+
+
+def test_loading_one_issues_items_keeps_every_finding_and_issue(demo: Path) -> None:
+    """load_all(only=…) loads the items of the issues it accepts; findings and the office's issues are the whole office's."""
+    day = dt.date(2026, 11, 28)
+    whole = load_all(Repo(demo), day)
+    issues = {(i.journal.year, i.journal.issue) for i in whole.items if i.journal}
+    assert len(issues) > 1
+    assert whole.issues == issues
+    year, number = min(issues)
+    one = load_all(Repo(demo), day, only=lambda j: (j.year, j.issue) == (year, number))
+    assert one.items == [i for i in whole.items if i.journal and (i.journal.year, i.journal.issue) == (year, number)]
+    assert one.issues == whole.issues
+    assert one.findings == whole.findings

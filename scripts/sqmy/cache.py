@@ -45,7 +45,7 @@ from .paths import Repo
 from .schema import SCHEMA_NAMES
 
 FILE = Path(".sqmy") / "cache" / "items.pickle"
-FORMAT = 5
+FORMAT = 6
 _MAGIC = b"sqmy-cache\n"
 _MAX_BYTES = 1 << 30  # far above the cache of any office
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)

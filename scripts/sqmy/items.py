@@ -239,14 +239,15 @@ def pack(item: Item) -> bytes:
         tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback)) for n in i.instructions),
         tuple((t.to, t.date.toordinal(), t.due.toordinal(), t.letter, _pack_feedback(t.feedback)) for t in i.transfers),
         tuple((s.date.toordinal(), s.summary) for s in i.solved),
+        i.__dict__.get("digest"),  # Item.digest, when it was computed (the check does, for an item with reviews)
     ))
 
 
 def unpack(data: bytes) -> Item:
     """The Item `pack` wrote."""
     (id_, path, title, authors, unit, submitted, category, focus, source, audience, body, body_line, key_topic, source_ref,
-     imported, reviews, routes, journal, adoptions, instructions, transfers, solved) = marshal.loads(data)
-    return Item(
+     imported, reviews, routes, journal, adoptions, instructions, transfers, solved, digest) = marshal.loads(data)
+    item = Item(
         id_, path, title, authors, unit, _undate(submitted) if submitted != _NONE else None, category, focus, source, audience, body,
         body_line, key_topic, source_ref,
         Imported(_undate(imported[0]), imported[1]) if imported else None,
@@ -258,3 +259,6 @@ def unpack(data: bytes) -> Item:
         tuple(Transfer(t[0], _undate(t[1]), _undate(t[2]), t[3], _unpack_feedback(t[4])) for t in transfers),
         tuple(Solved(_undate(s[0]), s[1]) for s in solved),
     )
+    if digest is not None:
+        item.__dict__["digest"] = digest
+    return item

@@ -23,7 +23,7 @@ from . import cache, journal, schema, tools
 from . import registry as registry_mod
 from .errors import Refused, SqmyError
 from .findings import Finding, error
-from .items import Item, pack
+from .items import Item, Journal, pack
 from .paths import Repo
 from .registry import Registry
 from .validate import Context, check_content, duplicate_ids
@@ -298,24 +298,31 @@ class Loaded:
     registry: Registry
     items: list[Item]
     findings: list[Finding]
+    issues: frozenset[journal.Key] = frozenset()  # every journal issue (year, number) valid items are in, `only` or not
 
 
-def load_all(repo: Repo, today: dt.date, progress: Progress | None = None) -> Loaded:
+def load_all(repo: Repo, today: dt.date, progress: Progress | None = None, only: Callable[[Journal], bool] | None = None) -> Loaded:
     """The registry and every valid item of `repo`, with all findings.
 
-    Files unchanged since the last run come from the local cache (cache.py).
+    Files unchanged since the last run come from the local cache (cache.py). `only`: of the items, load just those in
+    a journal issue it accepts (one issue's document needs no other); every file is still checked, and its findings
+    and its issue are in the result.
     """
     registry, findings = registry_mod.load(repo)
     paths = item_files(repo)
-    items = []
-    for entry in checked_entries(repo, Context(repo, registry, today), paths, progress):
+    items, journals = [], []
+    for path, entry in zip(paths, checked_entries(repo, Context(repo, registry, today), paths, progress), strict=True):
         findings.extend(entry.findings)
+        if entry.journal is not None:  # set for a valid item only (_entry)
+            journals.append((path, entry.journal))
+        if only is not None and (entry.journal is None or not only(entry.journal)):
+            continue
         item = entry.load()
         if item is not None:
             items.append(item)
     findings.extend(duplicate_ids(repo, paths))
-    findings.extend(journal.collisions(repo, ((Path(i.path), i.journal) for i in items)))
-    return Loaded(registry, items, findings)
+    findings.extend(journal.collisions(repo, journals))
+    return Loaded(registry, items, findings, frozenset((j.year, j.issue) for _, j in journals))
 
 
 def item_path(repo: Repo, item_id: str) -> Path:

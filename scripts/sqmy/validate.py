@@ -97,13 +97,16 @@ def check_content(ctx: Context, path: Path, rel: str | None, raw: bytes, shown: 
     _check_references(f, data)
     _check_dates(f, data)
     _check_consistency(f, data)
-    _check_approval(f, data, split.body)
+    digest = _check_approval(f, data, split.body)
     _check_body(f, split.body, split.body_start)
     _check_personal_data(f, data, split.body, split.body_start)
 
     if any(x.severity == ERROR and x.rule not in SOFT_RULES for x in f.findings):
         return None, f.findings
-    return build(data, rel or path.as_posix(), split.body, split.body_start + 1), f.findings
+    item = build(data, rel or path.as_posix(), split.body, split.body_start + 1)
+    if digest is not None:  # the same title and body: Item.digest need not be computed again
+        item.__dict__["digest"] = digest
+    return item, f.findings
 
 
 def _str(value: Any) -> str | None:
@@ -246,16 +249,19 @@ def _check_dates(f: _File, data: dict[str, Any]) -> None:
 
 
 
-def _check_approval(f: _File, data: dict[str, Any], body: str) -> None:
-    """An approval holds only for the text it was given: a change after 审定 makes it void everywhere."""
+def _check_approval(f: _File, data: dict[str, Any], body: str) -> str | None:
+    """An approval holds only for the text it was given: a change after 审定 makes it void everywhere.
+    The digest of the title and body, when it was computed for that."""
     title = data.get("title")
     reviews = [r for _, r in _dicts(data.get("reviews"))]
     if not isinstance(title, str) or not reviews:
-        return
+        return None
     state = chain.state(chain.Entry.from_mapping(r) for r in reviews)
-    if state.stale(content_digest(title, body)):
+    digest = content_digest(title, body)
+    if state.stale(digest):
         f.error(["reviews"], "approval-stale", "审定通过后标题或正文被修改，与审核记录的摘要值不符，原审核不再有效（不能编发、生成公文或公开）："
                 "请办公室运行 sqmy reopen 编号 --reason 理由，再从初审开始重新审核")
+    return digest
 
 
 def _check_consistency(f: _File, data: dict[str, Any]) -> None:

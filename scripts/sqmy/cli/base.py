@@ -20,6 +20,7 @@ from .. import load as load_mod
 from .. import validate as validate_mod
 from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SqmyError, exit_code
 from ..findings import ERROR
+from ..items import Journal
 from ..paths import Repo, find_repo
 
 FORMAT = click.option(
@@ -149,9 +150,9 @@ def _progress(count: Callable[[], int], label: str) -> Iterator[Callable[[int], 
         yield bar.update
 
 
-def _load(repo: Repo, day: dt.date) -> load_mod.Loaded:
+def _load(repo: Repo, day: dt.date, only: Callable[[Journal], bool] | None = None) -> load_mod.Loaded:
     with _progress(lambda: len(load_mod.item_files(repo)), "读取信息") as progress:
-        loaded = load_mod.load_all(repo, day, progress)
+        loaded = load_mod.load_all(repo, day, progress, only)
     broken = {f.path for f in loaded.findings if f.severity == ERROR and f.rule not in validate_mod.SOFT_RULES}
     if broken:
         click.echo(f"sqmy：{len(broken)} 个文件有错误，已跳过；运行 sqmy validate 查看详情。", err=True)

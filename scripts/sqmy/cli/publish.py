@@ -56,11 +56,15 @@ def build(audience: str, site_dir: Path | None) -> None:
 DOCX_OUTPUT = click.option("--output", "-o", type=click.Path(path_type=Path), help="写入的文件（默认 build/docx/<年份>/ 下的标准文件名）")
 
 
-def _planner(repo: Repo, day: dt.date) -> Any:
+def _planner(repo: Repo, day: dt.date, issue: tuple[int, int] | None = None) -> Any:
+    """The documents' planner; for one journal `issue` (year, number), with that issue's items only."""
     from ..docx import plan
 
-    loaded = _load(repo, day)
-    return plan.Planner(repo, loaded.registry, loaded.items, day)
+    if issue is None:
+        loaded = _load(repo, day)
+        return plan.Planner(repo, loaded.registry, loaded.items, day)
+    loaded = _load(repo, day, lambda j: (j.year, j.issue) == issue)
+    return plan.Planner(repo, loaded.registry, loaded.items, day, issue_keys=loaded.issues)
 
 
 def _write_docs(repo: Repo, docs: list[Any], output: Path | None, folder: bool = False) -> None:
@@ -115,8 +119,9 @@ def docx_journal(year: int | None, issue: int, day: str | None, output: Path | N
             when = dt.date.fromisoformat(day)
         except ValueError:
             raise SqmyError(f"--date “{day}”无效：应为 YYYY-MM-DD") from None
-    planner = _planner(repo, today_)
-    _write_docs(repo, [planner.journal(year or today_.year, issue, when)], output)
+    year = year or today_.year
+    planner = _planner(repo, today_, (year, issue))
+    _write_docs(repo, [planner.journal(year, issue, when)], output)
 
 
 @docx.command("item")
