@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,8 +51,161 @@ def _usage_message(text: str) -> str:
     return text
 
 
+# click's own words in `--help`, in Chinese: headings, the help option, what the options' notes say
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_NOTES = [(re.compile(r"\[default: "), "[默认："), (re.compile(r"\brequired\b(?=[;\]])"), "必填"),
+          (re.compile(r"\benv var: "), "环境变量："), (re.compile(r"\[default; "), "[")]
+HELP_TEXT = "显示本帮助并退出"
+
+
+_METAVAR_WORDS = {"DIRECTORY": "目录", "FILE": "文件", "PATH": "路径", "INTEGER": "整数", "TEXT": "文字", "FLOAT": "数",
+                  "OPTIONS": "选项", "COMMAND": "命令", "ARGS": "参数", "PATHS": "路径", "FILES": "文件", "WORKBOOK": "Excel文件",
+                  "ITEM_ID": "编号", "ITEM_IDS": "编号", "ISSUE": "期号", "DIR": "目录"}
+_METAVARS = re.compile(r"(?<![\w-])(" + "|".join(sorted(_METAVAR_WORDS, key=len, reverse=True)) + r")(?![\w-])")
+
+
+def _metavars(text: str) -> str:
+    return _METAVARS.sub(lambda m: _METAVAR_WORDS[m.group(1)], text)
+
+
+class _Formatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        head = f"{'':>{self.current_indent}}{'用法：' if prefix is None else prefix}{prog} "
+        for line in _wrap(head + _metavars(args), self.width, " " * min(_columns(head), self.width // 2), whole=True):
+            self.write(line + "\n")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        with super().section(_HEADINGS.get(name, name)):
+            yield
+
+    # click measures text by characters; a Chinese character takes two columns of a terminal. These two lay out
+    # by columns instead (the same layout as click's for text without Chinese).
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        def chinese(text: str) -> str:
+            for pattern, words in _NOTES:
+                text = pattern.sub(words, text)
+            return text
+
+        rows = [(_metavars(term), chinese(text)) for term, text in rows]
+        first_col = min(max((_columns(term) for term, _ in rows), default=0), col_max) + col_spacing
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _columns(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for n, paragraph in enumerate(p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()):
+            if n:
+                self.write("\n")
+            for line in _wrap(_join(paragraph.split("\n")), max(self.width - self.current_indent, 10)):
+                self.write(indent + line + "\n")
+
+
+def _columns(text: str) -> int:
+    """Terminal columns `text` takes: two for a wide (Chinese) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_PIECES = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+_OPENING = frozenset("（“‘《「『【〔")  # never at the end of a line
+_CLOSING = frozenset("，。、；：？！）”’》」』】〕")  # never at the start of one
+
+
+def _join(lines: Sequence[str]) -> str:
+    """The lines of a paragraph as one: a space between two Latin words, none next to a Chinese character."""
+    text = ""
+    for line in (x.strip() for x in lines):
+        if text and line and not (_columns(text[-1]) == 2 or _columns(line[0]) == 2):
+            text += " "
+        text += line
+    return text
+
+
+def _wrap(text: str, width: int, indent: str = "", *, whole: bool = False) -> list[str]:
+    """`text` in lines of at most `width` columns (the lines after the first start with `indent`): broken at
+    spaces or between Chinese characters (`whole`: at spaces only), never before closing or after opening
+    punctuation (the character before a closing mark goes to the next line with it)."""
+    lines, line = [], ""
+    for match in (re.finditer(r"\S+|\s+", text) if whole else _PIECES.finditer(text)):
+        piece = match.group()
+        if piece.isspace():
+            if line.strip():
+                line += " "
+            continue
+        if line.strip() and _columns(line) + _columns(piece) > width:
+            carried = ""
+            if piece in _CLOSING and len(line.strip()) > 1 and _columns(line[-1]) == 2:
+                line, carried = line[:-1], line[-1]
+            while line.strip() and line[-1] in _OPENING:
+                line, carried = line[:-1], line[-1] + carried
+            lines.append(line.rstrip())
+            line = indent + carried + piece
+        else:
+            line += piece
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Command(click.Command):
+    """A command whose help is in Chinese (see _Formatter)."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class LabeledChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice given by its name or its Chinese label (`--by 单位` as `--by unit`); the value is the name."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        super().__init__([*labels, *labels.values()])
+        self.labels = labels
+        self._names = {label: name for name, label in labels.items()}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        chosen = super().convert(value, param, ctx)
+        return self._names.get(chosen, chosen)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # type: ignore[override]
+        return "[" + "|".join(f"{name}（{label}）" for name, label in self.labels.items()) + "]"
+
+
 class _Group(click.Group):
     """Turns every SqmyError into a Chinese message and its exit code; never a traceback."""
+
+    context_class = _Context
+    command_class = _Command
+    group_class = type  # subgroups are of this class too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
 
     def main(
         self, args: Sequence[str] | None = None, prog_name: str | None = None,
@@ -114,7 +268,7 @@ def _silence_stdout() -> None:
 @click.option("--rules-from", "rules", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="名册和规则（units/、templates/）取自这个受信任的检出（通常是基准分支），--root 中的文件只作为数据读取；"
                    "也可用环境变量 SQMY_RULES_FROM")
-@click.version_option(__version__, prog_name="sqmy", message="%(prog)s %(version)s")
+@click.version_option(__version__, prog_name="sqmy", message="%(prog)s %(version)s", help="显示版本并退出")
 @click.pass_context
 def main(ctx: click.Context, root: Path | None, rules: Path | None) -> None:
     """sqmy —— 县政协社情民意信息工作流。

@@ -14,12 +14,12 @@ from .. import stats as stats_mod
 from ..dates import today
 from ..errors import SqmyError
 from ..paths import Repo
-from .base import _load, _repo, main
+from .base import LabeledChoice, _load, _repo, main
 from .reports import _period_options
 
 
 @main.command()
-@click.option("--audience", type=click.Choice(["internal", "public"]), default="internal", show_default=True,
+@click.option("--audience", type=LabeledChoice({"internal": "内部版", "public": "公开版"}), default="internal", show_default=True,
               help="internal 内部版（全部信息和记录）；public 公开版（只有公开的信息，不含审核意见、联系方式等内部内容）")
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), help="输出目录（默认：内部版 site/，公开版 site-public/）")
 def build(audience: str, site_dir: Path | None) -> None:
@@ -165,8 +165,8 @@ def docx_bulletin(year: int | None, period_name: str | None, start: str | None, 
 
 @docx.command("all")
 @click.option("--year", type=int, help="年份（默认今年）")
-@click.option("--kind", "kinds", type=click.Choice(["journal", "item", "referral", "transfer", "bulletin"]), multiple=True,
-              help="只生成这几类（可重复；默认全部）")
+@click.option("--kind", "kinds", type=LabeledChoice({"journal": "期刊", "item": "直报件", "referral": "参阅件", "transfer": "转办函",
+                                                     "bulletin": "通报"}), multiple=True, help="只生成这几类（可重复，写名称或中文均可；默认全部）")
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="写入的文件夹（默认 build/docx/）")
 def docx_all(year: int | None, kinds: tuple[str, ...], output: Path | None) -> None:
     """一年的全部公文：各期期刊、直报件、参阅件、转办函和年度通报，并行生成。"""

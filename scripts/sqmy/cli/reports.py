@@ -11,7 +11,7 @@ import click
 
 from .. import stats as stats_mod
 from ..dates import today
-from .base import _load, _repo, main
+from .base import LabeledChoice, _load, _repo, main
 
 # --- statistics and scores -------------------------------------------------------
 
@@ -61,7 +61,8 @@ def _emit(parts: list[Any], data: object, fmt: str, output: Path | None, heading
 
 @main.command()
 @_period_options
-@click.option("--by", "by", type=click.Choice(list(stats_mod.DIMENSIONS)), multiple=True, help="分类汇总（可重复；默认按单位）；json 和 xlsx 包含全部分类")
+@click.option("--by", "by", type=LabeledChoice({d: stats_mod.DIMENSION_LABELS[d] for d in stats_mod.DIMENSIONS}), multiple=True,
+              help="分类汇总（可重复，写名称或中文均可，如 --by 单位；默认按单位）；json 和 xlsx 包含全部分类")
 @REPORT_FORMAT
 @OUTPUT
 def stats(year: int | None, period_name: str | None, start: str | None, end: str | None, by: tuple[str, ...], fmt: str, output: Path | None) -> None:
