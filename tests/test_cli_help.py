@@ -69,3 +69,21 @@ def test_choices_by_their_chinese_names(demo: Path, sqmy: Invoke, monkeypatch: o
     wrong = sqmy("stats", "--by", "地区")
     assert wrong.exit_code == 2
     assert "--by 的值“地区”无效" in wrong.stderr
+
+
+def test_report_files_go_under_build_and_csv_files_open_in_excel(office: Path, sqmy: Invoke, tmp_path: Path) -> None:
+    """An xlsx without -o goes to build/reports/ (never the repository's root or wherever the command runs);
+    a csv file carries a byte order mark (Excel on Chinese Windows reads UTF-8 only with it), a pipe none."""
+    result = sqmy("stats", "--year", "2025", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    made = list((office / "build" / "reports").glob("*.xlsx"))
+    assert [p.name for p in made] == ["sqmy-stats-2025.xlsx"]
+    assert "build/reports/sqmy-stats-2025.xlsx" in result.stdout
+    assert not list(office.glob("*.xlsx"))
+    out = tmp_path / "统计.csv"
+    assert sqmy("stats", "--year", "2025", "--format", "csv", "-o", str(out)).exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    piped = sqmy("stats", "--year", "2025", "--format", "csv").stdout
+    assert not piped.startswith("\ufeff")
+    assert data.decode("utf-8-sig") == piped

@@ -11,6 +11,7 @@ import click
 
 from .. import stats as stats_mod
 from ..dates import today
+from ..paths import Repo
 from .base import LabeledChoice, _load, _repo, main
 
 # --- statistics and scores -------------------------------------------------------
@@ -19,7 +20,9 @@ REPORT_FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "md", "json", "csv", "xlsx"]), default="text", show_default=True,
     help="输出格式：text 终端表格，md Markdown，json 供程序读取，csv 一张表，xlsx Excel 工作簿（每种分类一张工作表）",
 )
-OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（xlsx 默认写入当前目录）")
+OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                      help="写入文件（xlsx 默认写入信息库的 build/reports/；csv 文件带 BOM，Excel 可直接打开）")
+REPORTS = Path("build") / "reports"  # where a report file goes when no -o names one
 PERIOD = [
     click.option("--year", type=int, help="年份（默认今年）"),
     click.option("--period", "period_name", help="期间：2025、2025Q3、2025H1 或 2025-07"),
@@ -34,18 +37,20 @@ def _period_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _emit(parts: list[Any], data: object, fmt: str, output: Path | None, heading: str, stem: str, csv_table: Any) -> None:
+def _emit(repo: Repo, parts: list[Any], data: object, fmt: str, output: Path | None, heading: str, stem: str, csv_table: Any) -> None:
     from .. import report
 
     if fmt == "xlsx":
-        path = output or Path(f"{stem}.xlsx")
+        path = output or repo.root / REPORTS / f"{stem}.xlsx"  # never into the repository's own files
+        path.parent.mkdir(parents=True, exist_ok=True)
         report.xlsx(parts, path, heading)
-        click.echo(f"已写入 {path}")
+        click.echo(f"已写入 {repo.display(path) if output is None else path}")
         return
     if fmt == "json":
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":
-        text = report.csv_text(csv_table)
+        # a file gets a byte order mark: Excel on Chinese Windows reads UTF-8 only with it (a pipe gets none)
+        text = ("\ufeff" if output else "") + report.csv_text(csv_table)
     elif fmt == "md":
         text = f"# {heading}\n\n" + report.markdown(parts)
     else:
@@ -78,7 +83,7 @@ def stats(year: int | None, period_name: str | None, start: str | None, end: str
     dimensions = list(by) or (list(stats_mod.DIMENSIONS) if fmt == "xlsx" else ["unit"])
     parts = stats_mod.report_tables(result, loaded.registry, dimensions)
     heading = f"{loaded.registry.office.short_name}社情民意信息统计（{when.label}）"
-    _emit(parts, result, fmt, output, heading, f"sqmy-stats-{when.label}", parts[1])
+    _emit(repo, parts, result, fmt, output, heading, f"sqmy-stats-{when.label}", parts[1])
 
 
 @main.command()
@@ -98,4 +103,4 @@ def score(year: int | None, period_name: str | None, start: str | None, end: str
     result = score_mod.compute(loaded.registry, loaded.items, rules, when, day)
     parts = score_mod.report_tables(result)
     heading = f"{loaded.registry.office.short_name}社情民意信息考评（{when.label}，{rules['name']}）"
-    _emit(parts, result, fmt, output, heading, f"sqmy-score-{when.label}", parts[0])
+    _emit(repo, parts, result, fmt, output, heading, f"sqmy-score-{when.label}", parts[0])
