@@ -45,12 +45,36 @@ OFFICE = schema.OFFICE
 GENERATED = (".github/CODEOWNERS", ".github/allowed_signers")  # written by `sqmy generate` from units/
 
 
+# what each rule is called in Chinese, shown beside its name (the name stays the contract of --format json)
+RULE_LABELS = {
+    "role": "没有相应角色", "unknown-person": "名册中没有此人", "digest": "审核未绑定所审文本", "order": "审核顺序",
+    "after-decision": "审核已结束", "self-review": "审核自己的信息", "two-stages": "一人签署两个环节", "review-shape": "审核记录格式",
+    "review-author": "审核人不是提交人", "review-batch": "一次提交多条审核", "review-commit-mixed": "审核提交夹带其他修改",
+    "review-date": "审核日期不符", "review-edited": "审核记录被改动", "review-not-by-tool": "审核记录不是逐条追加",
+    "changed-after-approval": "审定后修改", "deleted": "删除有记录的信息", "merge-edit": "合并时修改内容",
+    "merge-rollback": "合并时删除信息", "commit-date": "提交日期", "unsigned": "缺少签名", "wrong-signer": "签名人不符",
+    "bad-signature": "签名无效", "forge-not-bridge": "论坛审核未经桥接账号", "import-after-date": "导入截止后的记录",
+    "import-not-new": "导入改写已有信息", "import-not-office": "导入不是办公室所作", "import-too-late": "导入晚于截止日",
+    "imported-changed": "导入标记被改", "journal-collision": "期号重复", "not-regular-file": "不是普通文件",
+    "outcome-before-approval": "审定前的办理记录", "outcome-date": "办理记录日期", "outcome-not-office": "办理记录不是办公室所作",
+    "outcome-shape": "办理记录格式", "registry-invalid": "名册有错误", "registry-mixed": "名册修改夹带其他修改",
+    "registry-not-office": "名册不是办公室修改", "registry-with-reviews": "名册修改与审核同批", "not-revised": "退回后未修改",
+    "unreadable": "无法读取",
+}
+
+
 @dataclass(frozen=True)
 class Violation:
     item: str  # item id, registry file (units/…) or '' for a whole commit
     commit: str
     rule: str
     message: str
+
+    @property
+    def label(self) -> str:
+        """The rule as people read it: its Chinese name and its name."""
+        chinese = RULE_LABELS.get(self.rule)
+        return f"{chinese}·{self.rule}" if chinese else self.rule
 
 
 @dataclass

@@ -81,7 +81,7 @@ def audit(since: str | None, rev: str | None, fmt: str) -> None:
         click.echo(report.to_json())
     else:
         for v in report.violations:
-            click.echo(f"{v.item or '（提交）'} {v.commit[:10]} [{v.rule}] {v.message}")
+            click.echo(f"{v.item or '（提交）'} {v.commit[:10]} [{v.label}] {v.message}")
         scope = f"{since} 之后的" if since else "全部"
         click.echo(
             f"审计了{scope} {report.commits} 个提交、{report.changes} 处信息修改、{report.merges} 处合并：核对审核记录 {report.reviews} 条"
