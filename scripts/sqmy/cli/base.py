@@ -9,7 +9,7 @@ import re
 import sys
 import traceback
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,7 @@ class _Formatter(click.HelpFormatter):
 
     # click measures text by characters; a Chinese character takes two columns of a terminal. These two lay out
     # by columns instead (the same layout as click's for text without Chinese).
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         def chinese(text: str) -> str:
             for pattern, words in _NOTES:
                 text = pattern.sub(words, text)
@@ -190,7 +190,7 @@ class LabeledChoice(click.Choice):  # type: ignore[type-arg]
         chosen = super().convert(value, param, ctx)
         return self._names.get(chosen, chosen)
 
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:  # type: ignore[override]
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "[" + "|".join(f"{name}（{label}）" for name, label in self.labels.items()) + "]"
 
 
