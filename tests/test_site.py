@@ -397,3 +397,12 @@ def test_the_shortcuts_change_no_byte(built: Path, tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(plugin_mod._Menus, "NAMES", ())  # no menu reused
     for audience in ("internal", "public"):
         assert _differences(build(audience, tmp_path / f"plain-{audience}"), fast[audience]) == []
+
+
+def test_the_footer_is_the_offices_in_chinese(built: Path) -> None:
+    """The theme's English credit gives way to the office's name and the edition's marking (内部资料 on the internal one)."""
+    for site, marking in (("site", "社情民意信息存档（内部资料 注意保存）"), ("site-public", "社情民意信息存档（公开版）")):
+        page = (built / site / "index.html").read_text("utf-8")
+        footer = page[page.index("<footer"):]
+        assert "Made with" not in footer and "Material for MkDocs" not in footer, site
+        assert f"中国人民政治协商会议示例县委员会 · {marking}" in footer, site

@@ -441,6 +441,11 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             raise PluginError(exc.message) from None
         office = loaded.registry.office
         config.site_name = escape(f"{office.short_name}社情民意信息{shows.label}")  # the theme prints it as HTML
+        # the footer: the office's words in Chinese, instead of the theme's English credit (unless mkdocs.yml says otherwise)
+        if not config.copyright:
+            config.copyright = escape(f"{office.name} · 社情民意信息存档" + (shows.label or "（内部资料 注意保存）"))
+        if "generator" not in config.extra:
+            config.extra["generator"] = False
         if not config.nav:
             extra = [{"晾晒比拼": "rankings.md"}] if shows.rankings else []
             config.nav = pages.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
