@@ -245,7 +245,7 @@ def test_required_check_script_fails_a_pull_request_that_grants_itself_a_role(gi
     assert code == 1, text
     assert outputs["failed"] == "1"
     for rule in ("registry-not-office", "registry-with-reviews"):
-        assert f"[{rule}]" in text
+        assert f"·{rule}]" in text  # [中文名·rule]
     assert "没有“初审”角色" in text  # validate: the item's review is judged against the base registry
 
 
@@ -324,4 +324,4 @@ def test_required_check_script_reads_a_broken_registry_in_a_pull_request(git_off
     code, text, _ = run_step(script("review-check.yml", "sqmy", CHECK_STEP), work, tmp_path, EVENT_NAME="pull_request_target")
     assert code == 1, text
     assert "units/office.yml" in text
-    assert "[registry-invalid]" in text
+    assert "·registry-invalid]" in text
