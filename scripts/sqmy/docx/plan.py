@@ -1,9 +1,10 @@
 """Word documents in official layout: the journal, 直报 copy, 参阅件, 转办函 and 通报.
 
 Each document is planned as Pandoc Markdown from a Jinja template in
-templates/docx/ (the office can change the wording there), with raw
-WordprocessingML for the fixed layout (ooxml.py), and converted by pandoc with
-the reference document built from templates/docx/styles.yml (docxstyle.py).
+templates/docx/ (the office can change the wording there: its file wins over
+sqmy's own of the same name in sqmy/defaults/docx/), with raw WordprocessingML for
+the fixed layout (ooxml.py), and converted by pandoc with the reference
+document built from templates/docx/styles.yml (reference.py).
 Planning is pure and fast; converting one document runs one pandoc, and many
 (`write_all`) run one pandoc to read several of them and one to write each,
 several at a time: the same files, with less starting of pandoc (convert_many).
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import journal, personal, schema
+from .. import defaults, journal, personal, schema
 from ..errors import Incomplete, SqmyError
 from ..fsutil import write_bytes
 from ..items import Item, Transfer
@@ -42,7 +43,8 @@ from ..registry import Registry
 from ..status import STALE, approved_on, derive
 from . import ooxml, pandoc
 
-TEMPLATES = Path("templates") / "docx"
+TEMPLATES = Path("templates") / "docx"  # the office's own, under its rules root
+PACKAGE_TEMPLATES = defaults.FOLDER / "docx"  # sqmy's, used for every name the office does not have
 OUTPUT = Path("build") / "docx"
 KINDS = ("journal", "item", "referral", "transfer", "bulletin")
 _DIGITS = "〇一二三四五六七八九"
@@ -150,7 +152,8 @@ class Planner:
         self._approval: dict[str, dt.date | None] = {}  # item id -> approved_on (a year's documents ask it of each item several times)
         self._earlier: dict[int, list[journal.Key]] = {}  # year -> the last issue of each earlier year (the 总期号 counts them)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(repo.rules_root / TEMPLATES), undefined=jinja2.StrictUndefined,
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(repo.rules_root / TEMPLATES), jinja2.FileSystemLoader(PACKAGE_TEMPLATES)]),
+            undefined=jinja2.StrictUndefined,
             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         )
         self.env.filters["md"] = md_escape
@@ -193,6 +196,9 @@ class Planner:
     def _render(self, template: str, **values: Any) -> str:
         import jinja2  # noqa: PLC0415
 
+        # named as the loader finds it: the office's file when it has one, sqmy's own otherwise
+        own = (self.repo.rules_root / TEMPLATES / template).is_file()
+        name = (TEMPLATES / template).as_posix() if own else f"{defaults.SHOWN}/docx/{template}"
         try:
             return self.env.get_template(template).render(**values)
         except jinja2.TemplateNotFound:
@@ -201,7 +207,7 @@ class Planner:
             # syntax errors carry the line; errors while rendering show it in the traceback jinja2 rewrites
             line = getattr(exc, "lineno", None) or next(
                 (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename.endswith(template)), None)
-            where = f"{(TEMPLATES / template).as_posix()}:{line}" if line else (TEMPLATES / template).as_posix()
+            where = f"{name}:{line}" if line else name
             raise SqmyError(f"{where}: 错误：公文模板有错误：{exc}") from None
 
     def item(self, item_id: str) -> Item:

@@ -1,5 +1,8 @@
 """The Word reference document, generated from templates/docx/styles.yml.
 
+The definition is the office's templates/docx/styles.yml when it has one,
+sqmy's own (sqmy/defaults/docx/styles.yml, GB/T 9704-2012) otherwise.
+
 pandoc takes page size, margins, the document grid, styles and footers from
 `--reference-doc`. Nobody edits that binary by hand: it is built from the
 readable definition (GB/T 9704-2012 by default), starting from pandoc's own
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from .. import __version__, cache, schema, yamlsrc
+from .. import __version__, cache, defaults, schema, yamlsrc
 from ..errors import SqmyError
 from ..fsutil import write_bytes
 from ..paths import Repo
@@ -38,12 +41,14 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 
 def load_definition(repo: Repo) -> tuple[dict[str, Any], bytes]:
     """The checked style definition and its raw bytes (for the cache key)."""
-    path = repo.rules_root / DEFINITION
-    shown = repo.display(path)
+    path, name, own = defaults.choose(repo.rules_root, DEFINITION)
+    shown = repo.display(path) if own else name
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SqmyError(f"找不到公文版式定义 {DEFINITION.as_posix()}") from None
+        raise SqmyError(f"找不到公文版式定义 {name}") from None
+    except OSError as exc:  # a folder or an unreadable file where the definition should be
+        raise SqmyError(f"无法读取公文版式定义 {name}：{exc.strerror or exc}") from None
     try:
         doc = yamlsrc.load(yamlsrc.decode(raw))
     except UnicodeDecodeError:

@@ -1,4 +1,7 @@
-"""`sqmy new`: a new item from templates/item.md.j2, with an id nobody allocates.
+"""`sqmy new`: a new item from the item template, with an id nobody allocates.
+
+The template is the office's templates/item.md.j2 when it has one, sqmy's own
+(sqmy/defaults/item.md.j2) otherwise.
 
 The id is `<year>-<MMDD>-<first author without dashes>-<4 random characters>`:
 two people drafting on parallel branches cannot collide without a shared
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import load, yamlsrc
+from .. import defaults, load, yamlsrc
 from ..errors import SqmyError
 from ..fsutil import write_text
 from ..paths import Repo
@@ -76,11 +79,15 @@ def check_choices(reg: Registry, spec: NewItem) -> None:
 def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | None = None) -> Path:
     """Write the item and return its path; `body` (from `sqmy import`) replaces the template's body."""
     check_choices(reg, spec)
-    template_path = repo.rules_root / TEMPLATE
+    template_path, shown, _ = defaults.choose(repo.rules_root, TEMPLATE)
     try:
         source = template_path.read_text("utf-8")
     except FileNotFoundError:
-        raise SqmyError(f"找不到信息模板 {TEMPLATE.as_posix()}") from None
+        raise SqmyError(f"找不到信息模板 {shown}") from None
+    except UnicodeDecodeError:
+        raise SqmyError(f"信息模板 {shown} 不是 UTF-8 编码；请用 UTF-8 保存") from None
+    except OSError as exc:  # a folder or an unreadable file where the template should be
+        raise SqmyError(f"无法读取信息模板 {shown}：{exc.strerror or exc}") from None
     import jinja2  # noqa: PLC0415 - only `sqmy new` renders templates
 
     env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
@@ -96,9 +103,9 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
             focus=spec.focus, key_topic=spec.key_topic, source=spec.source, audience=spec.audience,
         )
     except jinja2.TemplateError as exc:
-        raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：{exc}") from None
+        raise SqmyError(f"信息模板 {shown} 有错误：{exc}") from None
     if body is not None:
-        text = _replace_body(text, body)
+        text = _replace_body(text, body, shown)
     path = year_dir / f"{item_id}.md"
     try:
         write_text(path, text, exclusive=True)
@@ -119,11 +126,11 @@ def _check_folders(repo: Repo, year_dir: Path) -> None:
             raise SqmyError(f"{repo.display(folder)} 是符号链接：sqmy 不通过链接写入信息；请改为普通文件夹")
 
 
-def _replace_body(text: str, body: str) -> str:
+def _replace_body(text: str, body: str, shown: str) -> str:
     """The rendered template's front matter with `body` after it: the front
     matter stays the template's, so `new` and `import` write the same fields."""
     split = yamlsrc.split_front_matter(text)
     if split.front is None:
-        raise SqmyError(f"信息模板 {TEMPLATE.as_posix()} 有错误：没有以“---”包围的元数据")
+        raise SqmyError(f"信息模板 {shown} 有错误：没有以“---”包围的元数据")
     head = "\n".join(text.split("\n")[: split.body_start])
     return f"{head}\n{body.strip()}\n"
