@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import schema, yamlsrc
-from .findings import Finding, error
+from .findings import Finding, error, warning
 from .paths import Repo
 
 FILES = {"office": "office.yml", "units": "units.yml", "people": "people.yml", "topics": "topics.yml"}
 OPTIONAL = {"scoring": "scoring.yml", "waivers": "waivers.yml"}  # an office without 考评办法 or waivers still works
+# optional files that a command cannot do without: their absence is a warning naming the file and what it stops
+# (a warning, not an error: everything else works, and the archive and the 通报 say that there are no rules)
+NEEDED_BY = {"scoring": "sqmy score 无法计算积分和等次，归档网站和通报中也没有积分和排名；请写明本单位的考评办法（sqmy init 新建的信息库自带一份）"}
 
 
 @dataclass(frozen=True)
@@ -35,18 +38,27 @@ class Role:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
+# what an author is, for the breakdowns of statistics and scores (stats --by informant, score)
+INFORMANT = "信息员"  # a member designated to the informant team (people.yml informant: true)
+UNIT_INFORMANT = "特约信息员"  # named by a unit (units.yml informants), or of that kind
+OTHER_MEMBER = "其他委员"
+OTHER_AUTHOR = "其他人员"
+INFORMANT_CLASSES = (INFORMANT, UNIT_INFORMANT, OTHER_MEMBER, OTHER_AUTHOR)
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
     name: str
     kind: str
     unit: str
-    email: str
+    email: str  # "" for a member who only writes: only people with roles commit
     title: str = ""
     github: str | None = None
     ssh_key: str | None = None
     phone: str | None = None
     roles: tuple[Role, ...] = ()
+    informant: bool = False  # in the informant team (信息员)
 
     def has_role(self, role: str, day: dt.date) -> bool:
         return any(r.role == role and r.active(day) for r in self.roles)
@@ -62,6 +74,7 @@ class Unit:
     kind: str
     short: str = ""
     quota: Mapping[int, int] = field(default_factory=dict)
+    informants: tuple[str, ...] = ()  # people ids: the unit's 特约信息员
 
     @property
     def label(self) -> str:
@@ -126,10 +139,32 @@ class Registry:
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
+        if not wanted:  # members without an email never match an unset git user.email
+            return None
         return next((p for p in self.people.values() if p.email.lower() == wanted), None)
 
     def holders(self, role: str, day: dt.date) -> list[Person]:
         return [p for p in self.people.values() if p.has_role(role, day)]
+
+    def informant_for(self, person_id: str) -> tuple[str, ...]:
+        """Ids of the units that name this person as their 特约信息员."""
+        return tuple(u.id for u in self.units.values() if person_id in u.informants)
+
+    @property
+    def has_informants(self) -> bool:
+        """Whether the office names informants at all (else a breakdown by them says nothing)."""
+        return any(p.informant or p.kind == schema.INFORMANT_KIND for p in self.people.values()) or any(u.informants for u in self.units.values())
+
+    def informant_class(self, person_id: str) -> str:
+        """信息员, 特约信息员, 其他委员 or 其他人员: the breakdown of statistics and scores by informant."""
+        person = self.people.get(person_id)
+        if person is not None and (person.kind == schema.INFORMANT_KIND or self.informant_for(person_id)):
+            return UNIT_INFORMANT
+        if person is not None and person.informant:
+            return INFORMANT
+        if person is not None and person.kind == schema.MEMBER_KIND:
+            return OTHER_MEMBER
+        return OTHER_AUTHOR
 
 
 def _date(value: Any) -> dt.date | None:
@@ -208,6 +243,8 @@ class _Reader:
         if raw is None:
             if self.key not in OPTIONAL:
                 self.findings.append(error(self.shown, 1, "missing-file", f"缺少名册文件 units/{FILES[self.key]}"))
+            elif self.key in NEEDED_BY:
+                self.findings.append(warning(self.shown, 1, "missing-file", f"缺少 units/{self.name}：{NEEDED_BY[self.key]}"))
             return None, None
         try:
             text = yamlsrc.decode(raw)
@@ -275,6 +312,7 @@ def load_from(source: Source) -> tuple[Registry, list[Finding]]:
     units = _units(unit_entries or [])
     _check_people(readers["people"], all_people or [], {u.get("id") for u in all_units or []})
     people = _people(people_entries or [])
+    _check_unit_informants(readers["units"], all_units or [], {p.get("id") for p in all_people or []})
     _check_topics(readers["topics"], all_topics)
     office = _office(office_data) if office_data else _FALLBACK_OFFICE
     categories, focuses, key_topics = _topics(topics_data)
@@ -288,7 +326,7 @@ def _units(entries: list[dict[str, Any]]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for e in entries:
         quota = {int(year): count for year, count in (e.get("quota") or {}).items()}
-        units.setdefault(e["id"], Unit(e["id"], e["name"], e["kind"], e.get("short", ""), quota))
+        units.setdefault(e["id"], Unit(e["id"], e["name"], e["kind"], e.get("short", ""), quota, tuple(e.get("informants") or ())))
     return units
 
 
@@ -304,12 +342,40 @@ def _check_people(reader: _Reader, entries: list[dict[str, Any]], unit_ids: set[
             hint = schema.did_you_mean(unit, known_units)
             reader.add([index, "unit"], "unknown-unit", f"所在单位“{unit}”不在单位名册 units/units.yml 中" + (f"；{hint}" if hint else ""))
         roles = e.get("roles")
+        _check_committer(reader, index, e)
         for r_index, r in enumerate(roles if isinstance(roles, list) else []):
             if not isinstance(r, dict):
                 continue
             start, end = _date(r.get("from")), _date(r.get("to"))
             if start and end and end < start:
                 reader.add([index, "roles", r_index, "to"], "date-order", f"角色“{r.get('role')}”的终止日期 {end} 早于起始日期 {start}")
+
+
+def _check_committer(reader: _Reader, index: int, e: dict[str, Any]) -> None:
+    """An email is needed only by people who commit (reviewers of any stage, the office): members who only write need none.
+    The GitHub account stays optional for everyone: an office may review without GitHub."""
+    roles = e.get("roles")
+    held: list[str] = list(dict.fromkeys(
+        r["role"] for r in (roles if isinstance(roles, list) else []) if isinstance(r, dict) and r.get("role") in schema.ROLES
+    ))
+    if held and not e.get("email"):
+        reader.add([index, "email"], "committer-email", f"担任{'、'.join(held)}角色的人须填写邮箱（email）：审核记录以此邮箱提交和核对")
+    elif e.get("ssh_key") and not e.get("email"):
+        reader.add([index, "email"], "committer-email", "登记了签名公钥（ssh_key）的人须填写邮箱（email）：签名以邮箱识别")
+
+
+def _check_unit_informants(reader: _Reader, entries: list[dict[str, Any]], person_ids: set[Any]) -> None:
+    """Every unit's 特约信息员 is a person in people.yml."""
+    known = sorted(p for p in person_ids if isinstance(p, str))
+    if not known:
+        return
+    for e in entries:
+        named = e.get("informants")
+        for i, person in enumerate(named if isinstance(named, list) else []):
+            if isinstance(person, str) and person not in person_ids:
+                hint = schema.did_you_mean(person, known)
+                reader.add([reader.index_of(e), "informants", i], "unknown-person",
+                           f"特约信息员“{person}”不在人员名册 units/people.yml 中" + (f"；{hint}" if hint else ""))
 
 
 def _people(entries: list[dict[str, Any]]) -> dict[str, Person]:
@@ -323,9 +389,9 @@ def _people(entries: list[dict[str, Any]]) -> dict[str, Person]:
         people.setdefault(
             e["id"],
             Person(
-                id=e["id"], name=e["name"], kind=e["kind"], unit=e["unit"], email=e["email"],
+                id=e["id"], name=e["name"], kind=e["kind"], unit=e["unit"], email=e.get("email") or "",
                 title=e.get("title") or "", github=e.get("github"), ssh_key=e.get("ssh_key"),
-                phone=e.get("phone"), roles=tuple(roles),
+                phone=e.get("phone"), roles=tuple(roles), informant=bool(e.get("informant")),
             ),
         )
     return people
@@ -382,8 +448,9 @@ def _topics(d: dict[str, Any] | None) -> tuple[tuple[str, ...], tuple[str, ...],
 
 
 def iter_files(repo: Repo) -> Iterator[Path]:
+    """The registry files `validate` checks (and reports on): the required ones and those commands need, present or not."""
     for name in FILES.values():
         yield repo.units_dir / name
-    for name in OPTIONAL.values():
-        if (repo.units_dir / name).is_file():
+    for key, name in OPTIONAL.items():
+        if key in NEEDED_BY or (repo.units_dir / name).is_file():
             yield repo.units_dir / name

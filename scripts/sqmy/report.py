@@ -18,6 +18,10 @@ class Ratio(float):
     """A share, shown as a percentage (a plain float is shown as a number)."""
 
 
+class Points(float):
+    """Points of a score: always shown with the two decimals they are computed to (79.00, 72.50, 110.33)."""
+
+
 @dataclass(frozen=True)
 class Table:
     title: str  # also the XLSX sheet name
@@ -32,6 +36,8 @@ def cell_text(value: object) -> str:
         return "—"
     if isinstance(value, Ratio):
         return f"{value:.1%}"
+    if isinstance(value, Points):
+        return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -104,6 +110,8 @@ def xlsx(parts: Sequence[Table], path: Path, heading: str) -> None:
             for c_index, value in enumerate(row_values, start=1):
                 if isinstance(value, Ratio):
                     sheet.cell(row=r_index, column=c_index).number_format = "0.0%"
+                elif isinstance(value, Points):
+                    sheet.cell(row=r_index, column=c_index).number_format = "0.00"
         if t.note:
             sheet.append([])
             sheet.append([t.note])

@@ -21,8 +21,8 @@ from . import schema, yamlsrc
 from .errors import SqmyError
 from .items import Item
 from .paths import Repo
-from .registry import Registry
-from .report import Ratio, Table
+from .registry import INFORMANT, INFORMANT_CLASSES, UNIT_INFORMANT, Registry
+from .report import Points, Ratio, Table
 from .stats import Facts, Period, facts
 
 DEFAULT_SHARES = {"first": 1.0, "co": 0.0}
@@ -120,9 +120,12 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
     unit_points: dict[str, float] = defaultdict(float)
     unit_items: dict[str, int] = defaultdict(int)
     unit_adopted: dict[str, int] = defaultdict(int)
+    class_items: dict[str, int] = defaultdict(int)  # items with at least one author of that informant class
     for f in group:
         earned = item_points(f, rules)
         authors = f.item.authors
+        for cls in {reg.informant_class(a) for a in authors}:
+            class_items[cls] += 1
         for position, author in enumerate(authors):
             if position == 0:
                 person_points[author] += earned.shared * shares["first"] + earned.first
@@ -158,6 +161,7 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
             "person": person_id, "name": person.name if person else person_id,
             "unit": reg.units[person.unit].name if person and person.unit in reg.units else "",
             "items": person_items[person_id], "first_author": person_first[person_id], "points": total, "grade": grade(rules, total),
+            "informant": reg.informant_class(person_id),
         })
     people_rows.sort(key=lambda r: (-r["points"], -r["items"], r["person"]))
     for row, position in zip(people_rows, rank([r["points"] for r in people_rows]), strict=True):
@@ -177,17 +181,37 @@ def compute(reg: Registry, items: list[Item], rules: Mapping[str, Any], when: Pe
     return {
         "period": when.label, "rules": rules["name"], "min_items": minimum,
         "people": people_rows, "units": unit_rows, "adoption_rate": ranked + unranked,
+        "by_informant": _by_informant(people_rows, class_items),
     }
 
 
+def _by_informant(people_rows: Sequence[Mapping[str, Any]], class_items: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Points of 信息员, 特约信息员 and the other authors, side by side (the informant team's share)."""
+    rows = []
+    for cls in INFORMANT_CLASSES:
+        members = [r for r in people_rows if r["informant"] == cls]
+        if not members:
+            continue
+        points = round(sum(r["points"] for r in members), 2)
+        rows.append({"informant": cls, "people": len(members), "items": class_items.get(cls, 0), "points": points,
+                     "average": round(points / len(members), 2)})
+    return rows
+
+
 def report_tables(result: Mapping[str, Any]) -> list[Table]:
-    people = [[r["rank"], r["name"], r["unit"], r["items"], r["first_author"], r["points"], r["grade"]] for r in result["people"]]
-    units = [[r["rank"], r["name"], r["items"], r["quota"], r["completion"], r["points"], r["grade"]] for r in result["units"]]
+    people = [[r["rank"], r["name"], r["unit"], r["items"], r["first_author"], Points(r["points"]), r["grade"]] for r in result["people"]]
+    units = [[r["rank"], r["name"], r["items"], r["quota"], r["completion"], Points(r["points"]), r["grade"]] for r in result["units"]]
     minimum = result["min_items"]
     rates = [[r["rank"] if r["rank"] is not None else "—", r["name"], r["items"], r["adopted"], r["rate"]] for r in result["adoption_rate"]]
-    return [
+    tables = [
         Table("履职积分", ["名次", "姓名", "单位", "信息（含合写）", "第一反映人", "积分", "等次"], people),
         Table("单位积分", ["名次", "单位", "采集", "年度任务", "完成率", "积分", "等次"], units),
         Table("采用率排名", ["名次", "单位", "采集", "被采用", "采用率"], rates,
               f"采集不足 {minimum} 篇的单位不参加采用率排名（名次为“—”），以免一两篇信息的单位排在前面。"),
     ]
+    by_informant = result.get("by_informant") or []
+    if any(r["informant"] in (INFORMANT, UNIT_INFORMANT) for r in by_informant):  # shown once the office names informants
+        rows = [[r["informant"], r["people"], r["items"], Points(r["points"]), Points(r["average"])] for r in by_informant]
+        tables.append(Table("按信息员身份", ["身份", "得分人数", "信息", "积分合计", "人均积分"], rows,
+                            "信息为作者中有该身份的信息篇数（合写的信息在各身份各计一次）；特约信息员为各单位指定的特约信息员。"))
+    return tables
