@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqmy import items
-from sqmy.items import Adoption, Feedback, Imported, Instruction, Item, Journal, Review, Solved, Transfer
+from sqmy.items import Adoption, Feedback, Imported, Instruction, Item, Journal, Review, Sent, Solved, Transfer
 from sqmy.load import load_all
 from sqmy.paths import Repo
 
@@ -22,6 +22,7 @@ def full_item() -> Item:
         key_topic="kt", source_ref="提案第 12 号", imported=Imported(D, "旧系统"),
         reviews=(Review("初审", "c", "联合复核", D, "sha256:" + "0" * 64, "请专家看", ("e1", "e2")), Review("联合复核", "e1", "通过", D, "d")),
         routes=("直报", "转办"), journal=Journal(2025, 3, "abcdef"),
+        sent=(Sent("直报", "市政协办公室", D), Sent("参阅", "县委办", D + dt.timedelta(days=1))),
         adoptions=(Adoption("市政协", D, "第 12 期", "综合采用"),),
         instructions=(Instruction("县委", "主要领导", D, "请研究", ("dept",), Feedback(D, "已落实", "已办")), Instruction("市委", "分管领导", D)),
         transfers=(Transfer("dept", D, D + dt.timedelta(days=30), "〔2025〕1号", None), Transfer("dept2", D, D, "", Feedback(D, "部分落实"))),
@@ -40,10 +41,10 @@ def test_pack_knows_every_field_of_every_record() -> None:
     """A field added to a dataclass without pack/unpack would be lost from cached items: this names the fields they handle."""
     handled = {
         Item: "id path title authors unit submitted category focus source audience body body_line key_topic source_ref imported reviews routes "
-              "journal adoptions instructions transfers solved",
+              "journal sent adoptions instructions transfers solved",
         Review: "stage by decision date digest comment experts", Journal: "year issue token", Adoption: "level date ref mode",
         Instruction: "level leader date summary assigned feedback", Transfer: "to date due letter feedback", Feedback: "date result summary",
-        Solved: "date summary", Imported: "date note",
+        Solved: "date summary", Imported: "date note", Sent: "route to date",
     }
     for kind, names in handled.items():
         assert [f.name for f in dataclasses.fields(kind)] == names.split(), kind.__name__

@@ -77,6 +77,15 @@ class Solved:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """A 直报 or 参阅件 actually sent: the route, to whom, and when."""
+
+    route: str
+    to: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class Transfer:
     to: str
     date: dt.date
@@ -117,6 +126,7 @@ class Item:
     reviews: tuple[Review, ...] = ()
     routes: tuple[str, ...] = ()
     journal: Journal | None = None
+    sent: tuple[Sent, ...] = ()
     adoptions: tuple[Adoption, ...] = ()
     instructions: tuple[Instruction, ...] = ()
     transfers: tuple[Transfer, ...] = ()
@@ -183,6 +193,7 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
         ),
         routes=tuple(data.get("routes") or ()),
         journal=Journal(journal["year"], journal["issue"], journal.get("token") or "") if journal else None,
+        sent=tuple(Sent(s["route"], s["to"], _d(s["date"])) for s in data.get("sent") or ()),
         adoptions=tuple(
             Adoption(a["level"], _d(a["date"]), a.get("ref") or "", a.get("mode") or "单篇采用") for a in data.get("adoptions") or ()
         ),
@@ -235,6 +246,7 @@ def pack(item: Item) -> bytes:
         tuple((r.stage, r.by, r.decision, r.date.toordinal(), r.digest, r.comment, r.experts) for r in i.reviews),
         i.routes,
         (i.journal.year, i.journal.issue, i.journal.token) if i.journal else None,
+        tuple((s.route, s.to, s.date.toordinal()) for s in i.sent),
         tuple((a.level, a.date.toordinal(), a.ref, a.mode) for a in i.adoptions),
         tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback)) for n in i.instructions),
         tuple((t.to, t.date.toordinal(), t.due.toordinal(), t.letter, _pack_feedback(t.feedback)) for t in i.transfers),
@@ -246,7 +258,7 @@ def pack(item: Item) -> bytes:
 def unpack(data: bytes) -> Item:
     """The Item `pack` wrote."""
     (id_, path, title, authors, unit, submitted, category, focus, source, audience, body, body_line, key_topic, source_ref,
-     imported, reviews, routes, journal, adoptions, instructions, transfers, solved, digest) = marshal.loads(data)
+     imported, reviews, routes, journal, sent, adoptions, instructions, transfers, solved, digest) = marshal.loads(data)
     item = Item(
         id_, path, title, authors, unit, _undate(submitted) if submitted != _NONE else None, category, focus, source, audience, body,
         body_line, key_topic, source_ref,
@@ -254,6 +266,7 @@ def unpack(data: bytes) -> Item:
         tuple(Review(r[0], r[1], r[2], _undate(r[3]), r[4], r[5], r[6]) for r in reviews),
         routes,
         Journal(*journal) if journal else None,
+        tuple(Sent(s[0], s[1], _undate(s[2])) for s in sent),
         tuple(Adoption(a[0], _undate(a[1]), a[2], a[3]) for a in adoptions),
         tuple(Instruction(n[0], n[1], _undate(n[2]), n[3], n[4], _unpack_feedback(n[5])) for n in instructions),
         tuple(Transfer(t[0], _undate(t[1]), _undate(t[2]), t[3], _unpack_feedback(t[4])) for t in transfers),

@@ -13,23 +13,55 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import journal as journal_mod
 from . import registry as registry_mod
 from . import schema
+from . import status as status_mod  # status asks implemented() below: a module import works either way round
 from .errors import Refused
 from .frontmatter import FrontMatter
 from .fsutil import write_text
-from .gitio import Git
 from .items import Item
 from .load import load_all, load_item
 from .paths import Repo
 from .protocol import commit_env, record_message
 from .registry import Person, Registry
-from .status import approved_on, derive, explain
 
-KINDS = schema.RECORD_KINDS
+if TYPE_CHECKING:
+    from .gitio import Git
+
+KINDS = {**schema.RECORD_KINDS, "sent": "报送"}
+IMPLEMENTED = "已落实"  # the feedback result that counts as 已落实
+SENT_ROUTES = (schema.DIRECT, schema.REFERRAL)  # the routes whose sending is recorded (转办 has its letters)
+
+
+def implemented(item: Item) -> bool:
+    """已落实, the one rule `status` and `stats` share: a problem solved was recorded, or a transfer's
+    or an instruction's feedback says 已落实."""
+    if item.solved:
+        return True
+    feedbacks = (*(t.feedback for t in item.transfers), *(i.feedback for i in item.instructions))
+    return any(fb is not None and fb.result == IMPLEMENTED for fb in feedbacks)
+
+
+def reported(item: Item) -> bool:
+    """已上报: a 直报 was recorded as sent, or the item was adopted above (it reached them)."""
+    return bool(item.adoptions) or any(s.route == schema.DIRECT for s in item.sent)
+
+
+def unsent(item: Item) -> list[str]:
+    """The routes chosen at 审定 (直报, 参阅) with no sending recorded yet."""
+    done = {s.route for s in item.sent}
+    if item.adoptions:
+        done.add(schema.DIRECT)
+    return [r for r in item.routes if r in SENT_ROUTES and r not in done]
+
+
+def _git(root: Path) -> Git:
+    from .gitio import Git  # noqa: PLC0415 - status imports this module: GitPython only when recording
+    return Git(root)
 
 
 @dataclass(frozen=True)
@@ -69,10 +101,10 @@ def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
 
 def _approved(item: Item, today: dt.date) -> dt.date:
     """The day of 审定 通过; refuses an item that has not passed it."""
-    day = approved_on(item, today)
+    day = status_mod.approved_on(item, today)
     if day is None:
-        st = derive(item, today)
-        why = explain(st)
+        st = status_mod.derive(item, today)
+        why = status_mod.explain(st)
         raise Refused("outcome-before-approval", f"信息 {item.id} 尚未审定通过（当前：{st.status}），不能记录办理结果" + (f"；{why}" if why else ""))
     return day
 
@@ -121,7 +153,7 @@ def record(repo: Repo, item_id: str, kind: str, values: Mapping[str, Any], today
     """Record one outcome of `kind` (see KINDS) for an approved item."""
     if kind not in KINDS:
         raise Refused("outcome-shape", f"办理结果的种类应为：{'、'.join(KINDS)}")
-    with Git(repo.root) as git:
+    with _git(repo.root) as git:
         s = _session(repo, today, git)
         item = load_item(repo, s.reg, item_id, today)
         approved_on = _approved(item, today)
@@ -249,8 +281,27 @@ def _solved(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date)
     return (lambda fm: fm.append("solved", entry)), "记录推动解决的问题"
 
 
+def _sent(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.date) -> Edit:
+    route = _choice(v.get("route"), SENT_ROUTES, "报送渠道（--route）")
+    if route not in item.routes:
+        raise Refused("route-missing", f"审定时没有选择“{route}”渠道，不能记录{route}的报送")
+    to = " ".join((v.get("to") or "").split())  # one line: it is shown in tables and on the item page
+    if not to:
+        raise Refused("outcome-shape", "请写明报送给谁（--to），如“市政协办公室”")
+    if len(to) > 100:
+        raise Refused("outcome-shape", f"报送对象（--to）最多 100 个字，现在 {len(to)} 个字")
+    day = _date(v.get("date"), "报送日期（--date）", s.today, default=s.today)
+    _not_before(day, approved_on, "报送日期", "审定日期")
+    if any(x.route == route and x.to == to and x.date == day for x in item.sent):
+        raise Refused("duplicate", f"已经记录过 {day} 向{to}报送{route}")
+    entry = {"route": route, "to": to, "date": day.isoformat()}
+    what = "参阅件" if route == schema.REFERRAL else route
+    return (lambda fm: fm.append("sent", entry, before=("adoptions", "instructions", "transfers", "solved"))), f"记录{what}已报送（{to}）"
+
+
 _RECORDERS: dict[str, Callable[[_Session, Item, Mapping[str, Any], dt.date], Edit]] = {
     "adoption": _adoption, "instruction": _instruction, "transfer": _transfer, "feedback": _feedback, "solved": _solved,
+    "sent": _sent,
 }
 
 
@@ -267,7 +318,7 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
     year = year or today.year
     if not item_ids:
         raise Refused("outcome-shape", "请列出要编入本期的信息编号")
-    with Git(repo.root) as git:
+    with _git(repo.root) as git:
         s = _session(repo, today, git)
         existing = issues(repo, today, year)
         if issue is None:
@@ -298,7 +349,7 @@ def journal(repo: Repo, item_ids: Sequence[str], today: dt.date, year: int | Non
 
 def renumber(repo: Repo, year: int, issue: int, token: str, today: dt.date) -> tuple[int, Recorded]:
     """Move the items of issue `issue` marked `token` to the year's next free number (a collision of two branches)."""
-    with Git(repo.root) as git:
+    with _git(repo.root) as git:
         s = _session(repo, today, git)
         existing = issues(repo, today, year)
         members = [i for i in existing.get(issue, []) if i.journal and i.journal.token == token]

@@ -15,18 +15,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import schema
+from . import outcomes, schema
 from .errors import SqmyError
 from .items import Item
-from .registry import Registry
+from .registry import INFORMANT_CLASSES, OTHER_AUTHOR, Registry
 from .report import Ratio, Table
 from .schema import ADOPTION_LEVELS, CONVERTED_SOURCES, LEADERS
 from .status import APPROVED, REJECTED, derive
 
-DIMENSIONS = ("unit", "person", "category", "focus", "key_topic", "source", "month")
+DIMENSIONS = ("unit", "person", "category", "focus", "key_topic", "source", "month", "informant")
 DIMENSION_LABELS = {
     "unit": "单位", "person": "反映人", "category": "选题类别", "focus": "选题重点",
-    "key_topic": "年度重点选题", "source": "信息来源", "month": "月份",
+    "key_topic": "年度重点选题", "source": "信息来源", "month": "月份", "informant": "信息员身份",
 }
 # the flat counts of a table row, with their Chinese column names
 COLUMNS = {
@@ -106,14 +106,12 @@ def facts(item: Item, today: dt.date) -> Facts:
     st = derive(item, today)
     edited = APPROVED in st.statuses
     return Facts(
-        item=item, edited=edited, rejected=st.status == REJECTED, reported=edited and schema.DIRECT in item.routes,
+        item=item, edited=edited, rejected=st.status == REJECTED, reported=edited and outcomes.reported(item),
         adopted=frozenset(a.level for a in item.adoptions),
         instruction_levels=frozenset(i.level for i in item.instructions),
         instruction_leaders=frozenset(i.leader for i in item.instructions),
         transferred=bool(item.transfers), feedback=any(t.feedback for t in item.transfers),
-        implemented=bool(item.solved) or any(
-            fb is not None and fb.result == "已落实" for fb in (*(t.feedback for t in item.transfers), *(i.feedback for i in item.instructions))
-        ),
+        implemented=outcomes.implemented(item),
         converted=item.source in CONVERTED_SOURCES,
     )
 
@@ -188,8 +186,11 @@ def durations(group: list[Facts]) -> dict[str, float | None]:
     }
 
 
-def _keys(f: Facts, dimension: str) -> Iterable[str]:
+def _keys(f: Facts, dimension: str, reg: Registry | None = None) -> Iterable[str]:
     item = f.item
+    if dimension == "informant":  # 信息员, 特约信息员, 其他委员, 其他人员: each kind among the item's authors once
+        found = {reg.informant_class(a) if reg else OTHER_AUTHOR for a in item.authors}
+        return tuple(c for c in INFORMANT_CLASSES if c in found)
     if dimension == "person":
         return item.authors  # every author of the item, the first and the others
     if dimension == "month":
@@ -198,10 +199,10 @@ def _keys(f: Facts, dimension: str) -> Iterable[str]:
     return (value,) if value else ()
 
 
-def breakdown(group: list[Facts], dimension: str) -> dict[str, dict[str, Any]]:
+def breakdown(group: list[Facts], dimension: str, reg: Registry | None = None) -> dict[str, dict[str, Any]]:
     grouped: dict[str, list[Facts]] = defaultdict(list)
     for f in group:
-        for key in _keys(f, dimension):
+        for key in _keys(f, dimension, reg):
             grouped[key].append(f)
     return {key: count(members) for key, members in sorted(grouped.items())}
 
@@ -243,7 +244,7 @@ def compute(reg: Registry, items: list[Item], when: Period, today: dt.date) -> d
     result["key_topics"] = [
         {"id": t.id, "title": t.title, "items": per_topic[t.id], "edited": edited_topic[t.id]} for t in topics.values()
     ]
-    result["by"] = {d: breakdown(group, d) for d in DIMENSIONS}
+    result["by"] = {d: breakdown(group, d, reg) for d in DIMENSIONS}
     return result
 
 
@@ -260,11 +261,18 @@ def report_tables(result: dict[str, Any], reg: Registry, dimensions: Iterable[st
     ]
     parts = [Table("总体", ["指标", "数值"], summary)]
     for dimension in dimensions:
+        if dimension == "informant" and not reg.has_informants:  # nobody named: every author would be 其他
+            continue
         ordered = sorted(result["by"][dimension].items(), key=lambda kv: (-kv[1]["collected"], -kv[1]["edited"], kv[0]))
         if dimension == "month":
             ordered.sort(key=lambda kv: kv[0])
+        if dimension == "informant":
+            ordered.sort(key=lambda kv: INFORMANT_CLASSES.index(kv[0]))
         rows = [[label(reg, dimension, key), *flat(counts).values()] for key, counts in ordered]
-        note = "反映人按每位作者计（第一反映人和合写人各计一次）。" if dimension == "person" else ""
+        note = {
+            "person": "反映人按每位作者计（第一反映人和合写人各计一次）。",
+            "informant": "按作者的身份计：一篇信息的作者分属几种身份时各计一次。特约信息员为各单位指定的特约信息员。",
+        }.get(dimension, "")
         parts.append(Table(f"按{DIMENSION_LABELS[dimension]}", [DIMENSION_LABELS[dimension], *COLUMNS.values()], rows, note))
     quota_rows = [[q["name"], q["quota"], q["collected"], q["edited"], q["completion"]] for q in result["quota"]]
     parts.append(Table("任务完成", ["单位", "年度任务", "采集", "采编", "完成率（采集/任务）"], quota_rows))

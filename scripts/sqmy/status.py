@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import chain
+from . import chain, outcomes
 from .items import Item
-from .schema import CHAIN_STAGES, DIRECT, EXPERT_STAGE, REOPEN
+from .schema import CHAIN_STAGES, EXPERT_STAGE, REOPEN
 
 DRAFT = "草稿"
 EXPERT_REVIEW = "联合复核中"
@@ -73,7 +73,7 @@ def _after_approval(item: Item, today: dt.date) -> Status:
     found = {APPROVED}
     if item.journal is not None:
         found.add(PUBLISHED)
-    if DIRECT in item.routes:
+    if outcomes.reported(item):  # sent, not only chosen at 审定
         found.add(REPORTED)
     if item.adoptions:
         found.add(ADOPTED)
@@ -85,8 +85,8 @@ def _after_approval(item: Item, today: dt.date) -> Status:
             found.add(OVERDUE if transfer.overdue_days(today) else TRANSFERRING)
         else:
             found.add(ANSWERED)
-            if transfer.feedback.result == "已落实":
-                found.add(IMPLEMENTED)
+    if outcomes.implemented(item):  # the rule stats counts by
+        found.add(IMPLEMENTED)
     ordered = tuple(s for s in PRIORITY if s in found)
     return Status(ordered[0], ordered, None, (), overdue)
 

@@ -209,7 +209,7 @@ def _dated_records(data: dict[str, Any]) -> Iterator[tuple[list[str | int], dt.d
     imported = data.get("imported")
     if isinstance(imported, dict):
         yield from at(["imported", "date"], imported.get("date"))
-    for key in ("reviews", "adoptions", "instructions", "transfers"):
+    for key in ("reviews", "sent", "adoptions", "instructions", "transfers"):
         for index, entry in _dicts(data.get(key)):
             yield from at([key, index, "date"], entry.get("date"))
     for key in ("transfers", "instructions"):
@@ -287,6 +287,12 @@ def _check_consistency(f: _File, data: dict[str, Any]) -> None:
     routes = _list(data.get("routes"))
     if data.get("transfers") and isinstance(data.get("routes"), list) and schema.TRANSFER not in routes:
         f.error(["transfers"], "route-missing", "有转办记录，但审定时没有选择“转办”渠道（routes）")
+    for index, entry in _dicts(data.get("sent")):
+        route = entry.get("route")
+        if not isinstance(data.get("routes"), list):
+            break  # no routes: outcome-before-approval or the schema says what is wrong
+        if route in (schema.DIRECT, schema.REFERRAL) and route not in routes:
+            f.error(["sent", index, "route"], "route-missing", f"有{route}的报送记录，但审定时没有选择“{route}”渠道（routes）")
 
 
 def _body_chars(body: str) -> int:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from . import chain, schema
+from . import chain, outcomes, schema
 from .chain import ROLE_OF_STAGE
 from .errors import NotFound, SqmyError
-from .items import Item
+from .items import Feedback, Item
 from .registry import Registry
 from .schema import CHAIN_STAGES
-from .status import ALL, DRAFT, EXPERT_REVIEW, RETURNED, STALE, Status, derive, explain, waiting
+from .status import ALL, DRAFT, EXPERT_REVIEW, RETURNED, STALE, Status, approved_on, derive, explain, waiting
 
 
 def people(reg: Registry, day: dt.date, role: str | None = None, contact: bool = False) -> list[dict[str, Any]]:
@@ -88,15 +89,21 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
     ]
     data["routes"] = list(item.routes)
     data["journal"] = {"title": reg.office.journal_title, "year": item.journal.year, "issue": item.journal.issue} if item.journal else None
+    data["sent"] = [{"route": x.route, "to": x.to, "date": x.date.isoformat()} for x in item.sent]
     data["adoptions"] = [{"level": a.level, "date": a.date.isoformat(), "ref": a.ref} for a in item.adoptions]
     data["instructions"] = [
-        {"level": i.level, "leader": i.leader, "date": i.date.isoformat(), "summary": i.summary, "assigned": list(i.assigned)}
+        {"level": i.level, "leader": i.leader, "date": i.date.isoformat(), "summary": i.summary, "assigned": list(i.assigned),
+         "assigned_names": [reg.units[u].name if u in reg.units else u for u in i.assigned],
+         "feedback": _feedback(i.feedback),
+         "overdue_days": i.overdue_days(today, reg.office.instruction_due_days)}
         for i in item.instructions
     ]
+    data["solved"] = [{"date": x.date.isoformat(), "summary": x.summary} for x in item.solved]
+    data["implemented"] = outcomes.implemented(item)
     data["transfers"] = [
         {"to": t.to, "to_name": reg.units[t.to].name if t.to in reg.units else t.to, "date": t.date.isoformat(),
          "letter": t.letter, "due": t.due.isoformat(), "overdue_days": t.overdue_days(today),
-         "feedback": {"date": t.feedback.date.isoformat(), "result": t.feedback.result, "summary": t.feedback.summary} if t.feedback else None}
+         "feedback": _feedback(t.feedback)}
         for t in item.transfers
     ]
     data["explanation"] = explain(st)
@@ -106,39 +113,123 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
     else:
         data["candidates"] = list(st.waiting_on)
     data["candidate_names"] = _names(reg, tuple(data["candidates"]))
+    data["next"] = [
+        {"kind": t.kind, "action": t.action, "who": list(t.who), "who_names": _names(reg, t.who), "since": t.since.isoformat(),
+         "due": t.due.isoformat() if t.due else None}
+        for t in tasks(reg, item, st, today)
+    ]
     return data
 
 
-def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date) -> list[dict[str, Any]]:
-    """What `person_id` must act on today: reviews of their stage, expert opinions, their own drafts and returns."""
-    person = reg.people.get(person_id)
-    if person is None:
-        raise SqmyError(f"“{person_id}”不在人员名册中")
-    rows = []
+def _feedback(fb: Feedback | None) -> dict[str, Any] | None:
+    return {"date": fb.date.isoformat(), "result": fb.result, "summary": fb.summary} if fb else None
+
+
+DUE_SOON_DAYS = 7  # a transfer or an instruction due within this many days is on the office's list
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing someone must do for an item: who, what (kind: a code; action: in words), since when."""
+
+    who: tuple[str, ...]
+    kind: str
+    action: str
+    since: dt.date
+    due: dt.date | None = None
+    route: str | None = None  # the route to send (kind "send")
+
+
+def _holders(reg: Registry, role: str, today: dt.date, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if role not in cache:
+        cache[role] = tuple(p.id for p in reg.holders(role, today))
+    return cache[role]
+
+
+def tasks(reg: Registry, item: Item, st: Status, today: dt.date, cache: dict[str, tuple[str, ...]] | None = None) -> list[Task]:
+    """Everything that waits to be done on `item`, by whom: the review chain, the authors, and the office after 审定.
+    `cache` keeps who holds each role today between calls."""
+    cache = {} if cache is None else cache
+    office = _holders(reg, schema.OFFICE, today, cache)
+    last = max([r.date for r in item.reviews] + ([item.submitted] if item.submitted else []), default=today)
+    if st.status == STALE:
+        return [Task(office, "reopen", "重新审核（sqmy reopen）", last)]
+    if st.status == DRAFT:
+        return [Task(item.authors, "submit", "完成并报送", last)]
+    if st.status == RETURNED:
+        return [Task(item.authors, "revise", f"按{st.next_stage}意见修改", last)]
+    if st.status == EXPERT_REVIEW:
+        return [Task(st.waiting_on, "expert", "给出联合复核意见", last)]
+    if st.next_stage in CHAIN_STAGES and st.status == waiting(st.next_stage):
+        stage = st.next_stage
+        signed = chain.state(chain.Entry.from_review(r) for r in item.reviews).signed  # this round's signatures
+        who = tuple(p for p in _holders(reg, ROLE_OF_STAGE[stage], today, cache)
+                    if p not in item.authors and signed.get(p, stage) == stage)
+        return [Task(who, "review", stage, last)]
+    approved = approved_on(item, today)
+    return _office_tasks(reg, item, office, approved, today) if approved is not None else []
+
+
+def _office_tasks(reg: Registry, item: Item, office: tuple[str, ...], approved: dt.date, today: dt.date) -> list[Task]:
+    found = []
+    # what followed an approval given before the office used sqmy (imported history) is not asked for again
+    fresh = item.imported is None or approved > item.imported.date
+    if fresh and item.journal is None:
+        found.append(Task(office, "journal", "编入期刊（sqmy journal new 或 add）", approved))
+    for route in outcomes.unsent(item) if fresh else ():
+        what = "参阅件" if route == schema.REFERRAL else route
+        found.append(Task(office, "send", f"报送{what}（报出后 sqmy record 编号 sent --route {route} --to 报送对象）", approved, route=route))
+    if fresh and schema.TRANSFER in item.routes and not item.transfers:
+        found.append(Task(office, "transfer", "出具转办函（sqmy record 编号 transfer --to 承办单位）", approved))
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    for t in item.transfers:
+        if t.feedback is None and t.due <= soon:
+            unit = reg.units[t.to].name if t.to in reg.units else t.to
+            found.append(Task(office, "transfer-due", f"督办转办反馈：{unit}（{t.letter or '转办'}）", t.date, t.due))
+    due_days = reg.office.instruction_due_days
+    for number, i in enumerate(item.instructions, 1):
+        due = i.date + dt.timedelta(days=due_days)
+        if i.feedback is None and i.followed_up and due <= soon:
+            found.append(Task(office, "instruction-due", f"督办第{number}条批示（{i.level}{i.leader}）的落实情况", i.date, due))
+    return found
+
+
+def _task_row(reg: Registry, item: Item, st: Status, task: Task, today: dt.date) -> dict[str, Any]:
+    row = item_status(reg, item, st)
+    row |= {"kind": task.kind, "action": task.action, "since": task.since.isoformat(), "days": (today - task.since).days,
+            "due": task.due.isoformat() if task.due else None,
+            "due_in_days": (task.due - today).days if task.due else None, "route": task.route}
+    return row
+
+
+def todo(reg: Registry, items: list[Item], today: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Person id -> what waits for them (rows of waiting_for), every person with something to do; each item looked at once."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    cache: dict[str, tuple[str, ...]] = {}
     for item in items:
         st = derive(item, today)
-        signed = chain.state(chain.Entry.from_review(r) for r in item.reviews).signed  # this round's signatures
-        action = None
-        if st.status == STALE and person.has_role(schema.OFFICE, today):
-            action = "重新审核（sqmy reopen）"
-        elif st.status == DRAFT and person.id in item.authors:
-            action = "完成并报送"
-        elif st.status == RETURNED and person.id in item.authors:
-            action = f"按{st.next_stage}意见修改"
-        elif st.status == EXPERT_REVIEW and person.id in st.waiting_on:
-            action = "给出联合复核意见"
-        elif st.next_stage in CHAIN_STAGES and st.status == waiting(st.next_stage):
-            stage = st.next_stage
-            if (person.has_role(ROLE_OF_STAGE[stage], today) and person.id not in item.authors
-                    and signed.get(person.id, stage) == stage):
-                action = stage
-        if action is None:
-            continue
-        since = max([r.date for r in item.reviews] + ([item.submitted] if item.submitted else []), default=today)
-        row = item_status(reg, item, st)
-        row |= {"action": action, "since": since.isoformat(), "days": (today - since).days}
-        rows.append(row)
-    return sorted(rows, key=lambda r: (-r["days"], r["id"]))
+        for task in tasks(reg, item, st, today, cache):
+            row = _task_row(reg, item, st, task, today)
+            for person in task.who:
+                found.setdefault(person, []).append(row)
+    return {p: _ordered(rows) for p, rows in found.items()}
+
+
+def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (-r["days"], r["id"], r["kind"]))
+
+
+def waiting_for(reg: Registry, items: list[Item], person_id: str, today: dt.date) -> list[dict[str, Any]]:
+    """What `person_id` must act on today: reviews of their stage, expert opinions, their own drafts and returns,
+    and for the office what follows 审定 (journal, sending, transfers, follow-ups due)."""
+    if person_id not in reg.people:
+        raise SqmyError(f"“{person_id}”不在人员名册中")
+    rows = []
+    cache: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        st = derive(item, today)
+        rows += [_task_row(reg, item, st, t, today) for t in tasks(reg, item, st, today, cache) if person_id in t.who]
+    return _ordered(rows)
 
 
 def overdue(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:

@@ -154,23 +154,40 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
 # --- people and units ---------------------------------------------------------
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--role", type=click.Choice(list(schema.ROLES)), help="只列出在指定日期担任该角色的人")
+@click.option("--informant", is_flag=True, help="只列出信息员和特约信息员")
 @click.option("--date", "on", help="角色的日期（默认今天），格式 YYYY-MM-DD")
 @click.option("--contact", is_flag=True, help="同时输出联系电话（内部资料）")
 @FORMAT
-def people(role: str | None, on: str | None, contact: bool, fmt: str) -> None:
-    """人员名册：编号、姓名、身份、单位、当前角色、邮箱。"""
+@click.pass_context
+def people(ctx: click.Context, role: str | None, informant: bool, on: str | None, contact: bool, fmt: str) -> None:
+    """人员名册：编号、姓名、身份、单位、当前角色、信息员、邮箱。
+
+    sqmy people import 名册.xlsx 从 Excel 名册导入（见 sqmy people import --help）。
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     repo = _repo()
     reg, _ = registry.load(repo)
     day = _parse_date(on, "--date") if on else today()
     rows = views.people(reg, day, role, contact)
+    for r in rows:  # 信息员 (in the informant team) and 特约信息员 (named by units)
+        r["informant"] = reg.people[r["id"]].informant
+        r["informant_for"] = list(reg.informant_for(r["id"]))
+    if informant:
+        rows = [r for r in rows if r["informant"] or r["informant_for"] or r["kind"] == schema.INFORMANT_KIND]
     if fmt == "json":
         _json(rows)
         return
-    headers = ["编号", "姓名", "身份", "单位", "职务", "当前角色", "邮箱"] + (["电话"] if contact else [])
+
+    def informant_label(r: dict[str, Any]) -> str:
+        named = "、".join(reg.units[u].label for u in r["informant_for"])
+        return "、".join(x for x in ("信息员" if r["informant"] else "", f"特约信息员（{named}）" if named else "") if x)
+
+    headers = ["编号", "姓名", "身份", "单位", "职务", "当前角色", "信息员", "邮箱"] + (["电话"] if contact else [])
     body = [
-        [r["id"], r["name"], r["kind"], r["unit_name"] or r["unit"], r["title"], "、".join(r["current_roles"]), r["email"]]
+        [r["id"], r["name"], r["kind"], r["unit_name"] or r["unit"], r["title"], "、".join(r["current_roles"]), informant_label(r), r["email"]]
         + ([r["phone"] or ""] if contact else [])
         for r in rows
     ]
@@ -178,20 +195,32 @@ def people(role: str | None, on: str | None, contact: bool, fmt: str) -> None:
     click.echo(f"共 {len(rows)} 人")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--year", type=int, help="显示哪一年的任务数（默认今年）")
 @FORMAT
-def units(year: int | None, fmt: str) -> None:
-    """单位名册：编号、名称、类别、年度任务、人数。"""
+@click.pass_context
+def units(ctx: click.Context, year: int | None, fmt: str) -> None:
+    """单位名册：编号、名称、类别、年度任务、人数。
+
+    sqmy units import 名册.xlsx 从 Excel 名册导入（见 sqmy units import --help）。
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     repo = _repo()
     reg, _ = registry.load(repo)
     year = year or today().year
     rows = views.units(reg, year)
+    for r in rows:
+        r["informants"] = list(reg.units[r["id"]].informants)  # the unit's 特约信息员
     if fmt == "json":
         _json(rows)
         return
-    body = [[r["id"], r["name"], r["kind"], r["quota_this_year"] if r["quota_this_year"] is not None else "", r["people"]] for r in rows]
-    click.echo(tables.render(["编号", "名称", "类别", f"{year}年任务", "人数"], body))
+    body = [
+        [r["id"], r["name"], r["kind"], r["quota_this_year"] if r["quota_this_year"] is not None else "", r["people"],
+         "、".join(reg.people[p].name if p in reg.people else p for p in r["informants"])]
+        for r in rows
+    ]
+    click.echo(tables.render(["编号", "名称", "类别", f"{year}年任务", "人数", "特约信息员"], body))
     click.echo(f"共 {len(rows)} 个单位")
 
 
@@ -202,7 +231,8 @@ def units(year: int | None, fmt: str) -> None:
 @click.argument("item_id", required=False)
 @click.option("--summary", is_flag=True, help="只输出各状态的条数")
 @click.option("--overdue", is_flag=True, help="只列出逾期未反馈的转办")
-@click.option("--for", "for_person", metavar="P", help="只列出等 P（人员编号）办理的信息：待其审核、待其复核、待其修改")
+@click.option("--for", "for_person", metavar="P",
+              help="只列出等 P（人员编号）办理的事：待其审核、复核、修改；办公室人员另有待编刊、待报送、待转办和七天内到期的督办")
 @FORMAT
 def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: str | None, fmt: str) -> None:
     """每条信息的状态（由审核记录和办理结果推算，不手工填写）。
@@ -257,19 +287,47 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
     if d["journal"]:
         j = d["journal"]
         click.echo(f"编发：《{j['title']}》{j['year']}年第{j['issue']}期")
+    for x in d["sent"]:
+        click.echo(f"报送：{'参阅件' if x['route'] == '参阅' else x['route']} {x['date']} 报{x['to']}")
     for t in d["transfers"]:
         fb = t["feedback"]
         state = f"{fb['date']} 反馈：{fb['result']}" if fb else (f"逾期 {t['overdue_days']} 天未反馈" if t["overdue_days"] else "办理中")
-        click.echo(f"转办：{t['to_name']} {t['letter']}（{t['date']}，期限 {t['due']}）{state}")
+        click.echo(f"转办：{t['to_name']} {t['letter']}（{t['date']}，期限 {t['due']}）{state}" + _summary(fb))
     for a in d["adoptions"]:
         click.echo(f"采用：{a['level']} {a['date']} {a['ref']}")
     for i in d["instructions"]:
-        click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}")
-    if d["next_stage"] or d["status"] in (status.DRAFT, status.RETURNED):
-        who = "、".join(d["candidate_names"]) or "（无人担任该角色）"
-        step = {status.DRAFT: "反映人完成并报送", status.RETURNED: f"反映人修改后重新提交{d['next_stage']}",
-                status.STALE: "办公室重新审核（sqmy reopen），然后从初审开始重新审核"}.get(d["status"], d["next_stage"])
-        click.echo(f"下一步：{step}；办理人：{who}")
+        fb = i["feedback"]
+        assigned = f"，交办：{'、'.join(i['assigned_names'])}" if i["assigned_names"] else ""
+        state = f"{fb['date']} 落实情况：{fb['result']}" if fb else (f"逾期 {i['overdue_days']} 天未反馈" if i["overdue_days"] else "")
+        click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}{assigned}" + (f"；{state}" if state else "") + _summary(fb))
+    for x in d["solved"]:
+        click.echo(f"推动解决：{x['date']} {x['summary']}")
+    click.echo(_next_step(d))
+
+
+def _summary(fb: dict[str, Any] | None) -> str:
+    return f"（{fb['summary']}）" if fb and fb["summary"] else ""
+
+
+def _next_step(d: dict[str, Any]) -> str:
+    """The last line of `status ID`: every step that waits, and who takes it."""
+    steps = []
+    for n in d["next"]:
+        action = n["action"]
+        if n["kind"] == "review":
+            action = f"{action}（sqmy review 编号 {action} 通过/退回修改/不予上报）"
+        elif n["kind"] == "submit":
+            action = "反映人完成并报送"
+        elif n["kind"] == "revise":
+            action = f"反映人修改后重新提交{d['next_stage']}"
+        elif n["kind"] == "reopen":
+            action = "办公室重新审核（sqmy reopen），然后从初审开始重新审核"
+        when = f"，期限 {n['due']}" if n["due"] else ""
+        steps.append(f"{action}{when}；办理人：{'、'.join(n['who_names']) or '（无人担任该角色）'}")
+    if not steps:
+        done = {status.REJECTED: "不予上报，流程结束", status.IMPLEMENTED: "已落实，办理完毕"}.get(d["status"], "暂无待办，等待采用、批示或反馈")
+        return f"下一步：{done}"
+    return "下一步：" + ("" if len(steps) == 1 else "\n  ") + "\n  ".join(steps)
 
 
 def _show_waiting(rows: list[dict[str, Any]], name: str, fmt: str, day: dt.date) -> None:
@@ -277,11 +335,19 @@ def _show_waiting(rows: list[dict[str, Any]], name: str, fmt: str, day: dt.date)
         _json(rows)
         return
     if not rows:
-        click.echo(f"截至 {day}，没有等{name}办理的信息。")
+        click.echo(f"截至 {day}，没有等{name}办理的事。")
         return
-    body = [[r["id"], r["action"], r["days"], "、".join(r["author_names"]), r["title"]] for r in rows]
-    click.echo(tables.render(["编号", "待办", "已等天数", "反映人", "标题"], body))
-    click.echo(f"截至 {day}，共 {len(rows)} 条信息等{name}办理。")
+    body = [[r["id"], r["action"], r["days"], _due(r), "、".join(r["author_names"]), r["title"]] for r in rows]
+    click.echo(tables.render(["编号", "待办", "已等天数", "期限", "反映人", "标题"], body))
+    items = len({r["id"] for r in rows})
+    click.echo(f"截至 {day}，共 {len(rows)} 件事等{name}办理" + (f"（涉及 {items} 条信息）" if items != len(rows) else "") + "。")
+
+
+def _due(row: dict[str, Any]) -> str:
+    if row["due"] is None:
+        return ""
+    left = row["due_in_days"]
+    return f"{row['due']}（" + (f"逾期 {-left} 天" if left < 0 else "今天到期" if left == 0 else f"还有 {left} 天") + "）"
 
 
 def _show_overdue(rows: list[dict[str, Any]], fmt: str, day: dt.date) -> None:

@@ -13,21 +13,22 @@ from .base import FORMAT, _json, _repo, main
 
 @main.command()
 @click.argument("item_id")
-@click.argument("kind", type=click.Choice(list(schema.RECORD_KINDS)))
+@click.argument("kind", type=click.Choice(list({**schema.RECORD_KINDS, "sent": "报送"})))  # as outcomes.KINDS, without importing it
 @click.option("--level", help="采用层级（市政协、省政协、全国政协）或批示层级（县委、县政府、市委……）")
-@click.option("--date", "on", help="日期 YYYY-MM-DD（转办默认今天）")
+@click.option("--date", "on", help="日期 YYYY-MM-DD（转办和报送默认今天）")
+@click.option("--route", type=click.Choice([schema.DIRECT, schema.REFERRAL]), help="报送：哪个渠道已报出（直报、参阅）")
 @click.option("--ref", help="采用：刊发载体，如“市政协《社情民意信息》2025年第12期”")
 @click.option("--mode", type=click.Choice(list(schema.enum("adoption_mode"))), help="采用方式（默认单篇采用）")
 @click.option("--leader", type=click.Choice(list(schema.LEADERS)), help="批示领导")
 @click.option("--summary", help="批示摘要、反馈摘要或解决的问题")
 @click.option("--assign", "assigned", multiple=True, help="批示：两办交办的单位编号；可重复")
-@click.option("--to", help="转办：承办单位编号；反馈：哪个承办单位的反馈")
+@click.option("--to", help="转办：承办单位编号；反馈：哪个承办单位的反馈；报送：报给谁，如“市政协办公室”")
 @click.option("--due", help="转办：反馈期限（默认按办公室规定的天数）")
 @click.option("--result", type=click.Choice(list(schema.FEEDBACK_RESULTS)), help="反馈：办理结果")
 @click.option("--instruction", type=int, help="反馈：第几条批示的落实情况（不给则为转办的反馈）")
 @FORMAT
 def record(item_id: str, kind: str, on: str | None, fmt: str, **values: Any) -> None:
-    """记录办理结果（办公室人员）：adoption 采用、instruction 批示、transfer 转办、feedback 反馈、solved 推动解决的问题。
+    """记录办理结果（办公室人员）：sent 直报或参阅件已报出、adoption 采用、instruction 批示、transfer 转办、feedback 反馈、solved 推动解决的问题。
 
     每次记录单独提交；不符合规则时拒绝且不写入。转办函文号按年自动编号。
     """
