@@ -19,7 +19,7 @@ def test_full_chain_under_four_identities_merged_audits_clean(git_office: Office
     assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
     done = o.review("chen-shen", item, "审定", "通过", "--route", "直报", "--route", "转办")
     assert done.exit_code == 0, done.output
-    assert "当前状态：已上报" in done.stdout  # routed 直报 at 审定
+    assert "当前状态：已审定" in done.stdout  # routed 直报 at 审定; 已上报 once the office records it sent
     o.git("checkout", "-q", "main")
     with o.acting("li-chu"):
         o.git("merge", "-q", "--no-ff", "-m", "合并：关于加强社区停车管理的建议", "item/parking")

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from sqmy import status
-from sqmy.items import Adoption, Feedback, Instruction, Item, Journal, Review, Transfer, content_digest
+from sqmy.items import Adoption, Feedback, Instruction, Item, Journal, Review, Sent, Transfer, content_digest
 
 TODAY = dt.date(2026, 11, 28)
 D = dt.date(2026, 1, 5)
@@ -47,7 +47,9 @@ def transfer(due: dt.date, result: str | None = None) -> Transfer:
         ({"reviews": (r("初审", "通过"), r("复审", "不予上报"))}, "不予上报"),
         ({"reviews": PASSED}, "已审定"),
         ({"reviews": PASSED, "journal": Journal(2026, 3)}, "已编发"),
-        ({"reviews": PASSED, "journal": Journal(2026, 3), "routes": ("直报",)}, "已上报"),
+        ({"reviews": PASSED, "journal": Journal(2026, 3), "routes": ("直报",)}, "已编发"),  # chosen, not yet sent
+        ({"reviews": PASSED, "journal": Journal(2026, 3), "routes": ("直报",), "sent": (Sent("直报", "市政协办公室", D),)}, "已上报"),
+        ({"reviews": PASSED, "routes": ("直报", "参阅"), "sent": (Sent("参阅", "县委办公室", D),)}, "已审定"),  # 参阅 is not 上报
     ],
 )
 def test_review_states(changes: dict[str, object], expected: str) -> None:

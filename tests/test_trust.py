@@ -385,7 +385,7 @@ def test_reopen_then_correct_then_review_again_audits_clean(git_office: Office) 
     assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
     assert o.review("chen-shen", item, "审定", "通过", "--route", "直报", "--route", "参阅").exit_code == 0
     assert o.data(item)["routes"] == ["直报", "参阅"]
-    assert json.loads(o.sqmy("li-chu", "status", item, "--format", "json").stdout)["status"] == "已上报"
+    assert json.loads(o.sqmy("li-chu", "status", item, "--format", "json").stdout)["status"] == "已审定"  # 直报 chosen, not yet sent
     assert o.sqmy("li-chu", "validate").exit_code == 0
     assert o.audit() == []
     assert o.sqmy("li-chu", "record", item, "adoption", "--level", "市政协", "--date", TODAY).exit_code == 0
