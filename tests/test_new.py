@@ -97,3 +97,13 @@ def test_new_reports_a_write_failure(office: Path, sqmy: Invoke) -> None:
     assert result.exit_code == 2
     assert "无法写入 items/2026/" in result.stderr
     assert blocker.read_text("utf-8") == "not a folder"
+
+
+def test_the_template_says_the_offices_own_length_limit(office: Path, sqmy: Invoke) -> None:
+    settings = office / "units" / "office.yml"
+    settings.write_text(settings.read_text("utf-8").replace("body_max_chars: 1500", "body_max_chars: 1200"), "utf-8")
+    result = sqmy("new", *FLAGS)
+    assert result.exit_code == 0, result.output
+    text = (office / result.stdout.strip()).read_text("utf-8")
+    assert "正文不超过 1200 字" in text
+    assert "1500" not in text

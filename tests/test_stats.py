@@ -32,6 +32,8 @@ def seed_year(root: Path) -> None:
             continue
         routes = ["直报"] if n < 172 else []
         outcomes: dict[str, object] = {}
+        if routes:  # 上报 counts what was sent
+            outcomes["sent"] = [{"route": "直报", "to": "市政协办公室", "date": (day + dt.timedelta(days=3)).isoformat()}]
         if n < 35:
             outcomes["adoptions"] = [{"level": "市政协", "date": (day + dt.timedelta(days=20)).isoformat()}]
         if 100 <= n < 146:

@@ -101,6 +101,7 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
             id=item_id, title=spec.title, authors=list(spec.authors), unit=spec.unit,
             submitted=None if spec.draft else today.isoformat(), category=spec.category,
             focus=spec.focus, key_topic=spec.key_topic, source=spec.source, audience=spec.audience,
+            body_max_chars=reg.office.body_max_chars,  # the office's own limit, which validate checks
         )
     except jinja2.TemplateError as exc:
         raise SqmyError(f"信息模板 {shown} 有错误：{exc}") from None
