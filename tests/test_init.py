@@ -40,7 +40,7 @@ PEOPLE = {  # the answers' people: id -> (name, email, github, role)
     "qian-hong": ("钱红", "qian.hong@example.org", "qianhong", "复审"),
     "sun-li": ("孙立", "sun.li@example.org", "sunli", "审定"),
 }
-ANSWERS = f"county: 商南县\nyear: {YEAR}\npeople:\n" + "".join(
+ANSWERS = f"county: 商南县\nyear: {YEAR}\nsqmy_package: sqmy @ git+https://example.org/sqmy.git@v0.1.0\npeople:\n" + "".join(
     f"  {role}: {{id: {pid}, name: {name}, email: {email}, github: {github}}}\n" for pid, (name, email, github, role) in PEOPLE.items()
 )
 
@@ -236,7 +236,8 @@ def test_wrong_answers_are_named_with_their_line_and_nothing_is_made(tmp_path: P
         "  审定: {id: sun-li, name: 孙立, email: sun.li@example.org, github: sunli}\n"  # 8: one person, two stages
         "  主席: {id: x, name: X, email: x@example.org}\n"  # 9: not a role
         "key_topics:\n"  # 10
-        "  - {id: Bad_Id, title: 题目}\n",  # 11
+        "  - {id: Bad_Id, title: 题目}\n"  # 11
+        "sqmy_package: sqmy @ git+https://example.org/sqmy.git@v0.1.0\n",  # 12
         "utf-8",
     )
     root = tmp_path / "office"
@@ -274,7 +275,7 @@ def test_the_clerk_may_also_be_the_first_reviewer_and_answers_reach_every_file(t
     other.write_text(path.read_text("utf-8").replace(clerk, "{id: zhao-gang, name: 赵刚, email: zg@example.org, github: zg}", 1), "utf-8")
     clash = sqmy("init", str(tmp_path / "other"), "--answers", str(other))
     assert clash.exit_code == 2
-    assert f"{other}:5: 错误：编号“zhao-gang”已用于另一位人员（赵刚，zg@example.org）" in clash.stderr
+    assert f"{other}:6: 错误：编号“zhao-gang”已用于另一位人员（赵刚，zg@example.org）" in clash.stderr
 
 
 def test_an_answers_file_is_data(tmp_path: Path, pinned_git: None, sqmy: Invoke) -> None:
@@ -314,9 +315,13 @@ def test_options_answer_without_a_file(tmp_path: Path, pinned_git: None, sqmy: I
 def test_questions_in_a_terminal(tmp_path: Path, pinned_git: None, sqmy: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_office, "_interactive", lambda: True)
     replies = ["商南县"] + [v for pid, (name, email, github, _) in PEOPLE.items() for v in (pid, name, email, github)]
+    replies.append("sqmy @ git+https://example.org/sqmy.git@v0.1.0")  # no default: a public index may hold another "sqmy"
     result = sqmy("init", str(tmp_path / "office"), input="\n".join(replies) + "\n")
     assert result.exit_code == 0, result.output
     assert "审定人的姓名" in result.output
+    assert "工作流从哪里安装 sqmy" in result.output
+    requirement = (tmp_path / "office" / ".github" / "sqmy-requirements.txt").read_text("utf-8")
+    assert "sqmy @ git+https://example.org/sqmy.git@v0.1.0" in requirement
     people = yaml.safe_load((tmp_path / "office" / "units" / "people.yml").read_text("utf-8"))
     assert [(p["id"], [r["role"] for r in p["roles"]]) for p in people] == [
         ("li-ming", ["办公室"]), ("zhao-gang", ["初审"]), ("qian-hong", ["复审"]), ("sun-li", ["审定"])]
@@ -429,3 +434,14 @@ def test_the_package_data_names_every_default() -> None:
     files = {p for p in defaults.FOLDER.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py"}
     assert files
     assert files <= covered, sorted(str(p.relative_to(package)) for p in files - covered)
+
+
+def test_where_sqmy_comes_from_has_no_default(tmp_path: Path, pinned_git: None, sqmy: Invoke) -> None:
+    """A bare sqmy==version would install whatever a public index holds under that name, in a workflow holding the
+    office's token: the office must say where its CI gets sqmy."""
+    path = tmp_path / "answers.yml"
+    path.write_text(ANSWERS.replace("sqmy_package: sqmy @ git+https://example.org/sqmy.git@v0.1.0\n", ""), "utf-8")
+    result = sqmy("init", str(tmp_path / "office"), "--answers", str(path))
+    assert result.exit_code == 2
+    assert "缺少答案：sqmy 的安装来源" in result.stderr
+    assert not (tmp_path / "office").exists()

@@ -316,8 +316,8 @@ class _Office:
 
         self.at(publish, journal)
         if DIRECT in routes:  # the office sends it to the city CPPCC as it publishes the issue: 已上报 means sent
-            sent = {"route": DIRECT, "to": "市政协办公室", "date": publish.isoformat()}
-            add_sent = partial(_append, "sent", sent, ("adoptions", "instructions", "transfers", "solved"))
+            sending = {"route": DIRECT, "to": "市政协办公室", "date": publish.isoformat()}
+            add_sent = partial(_append, "sent", sending, ("adoptions", "instructions", "transfers", "solved"))
             self.at(publish, partial(self.record, item, f"记录直报已报送（市政协办公室）：{item.title}", add_sent))
             for level, chance, delay in (("市政协", 0.25, 25), ("省政协", 0.04, 50), ("全国政协", 0.005, 80)):
                 if rng.random() < chance:

@@ -158,6 +158,9 @@ def questions(raw: Raw) -> list[Question]:
                 missing.append(Question(("people", role, key), f"{what}的{label}", f"{what}的{name}", required=False))
             elif key != "github" and (not isinstance(entry, dict) or not _given(entry.get(key))):
                 missing.append(Question(("people", role, key), f"{what}的{label}", f"{what}的{name}"))
+    if not _given(raw.get(["sqmy_package"])):
+        missing.append(Question(("sqmy_package",), "工作流从哪里安装 sqmy（pip 依赖说明，如 sqmy @ git+https://…@版本标签，"
+                                                   "或单位内网的安装包地址）", "sqmy 的安装来源"))
     return missing
 
 
@@ -309,8 +312,15 @@ class _Checker:
         return dt.date.fromisoformat(value)
 
     def requirement(self) -> str:
-        """How the office's CI installs sqmy: one line of a pip requirements file, nothing pip reads as an option."""
-        value = self.text(["sqmy_package"], f"sqmy=={__version__}", "sqmy_package") or f"sqmy=={__version__}"
+        """How the office's CI installs sqmy: one line of a pip requirements file, nothing pip reads as an option.
+
+        There is no default: a bare `sqmy==version` would install whatever a public index holds under that name,
+        in a workflow that holds the office's write token. The office names its source."""
+        value = self.text(["sqmy_package"], None, "sqmy_package") or ""
+        if not value:
+            self.problem(["sqmy_package"], "缺少 sqmy_package：工作流从哪里安装 sqmy，如 sqmy @ git+https://…@版本标签，"
+                                           "或单位内网的安装包地址（公共软件源上同名的包不一定是本软件）")
+            return ""
         if not _REQUIREMENT.fullmatch(value):
             self.problem(["sqmy_package"], f"sqmy_package 应为一条 pip 依赖说明，如 sqmy=={__version__} 或 sqmy @ git+https://…，现在是“{value}”")
         return value
