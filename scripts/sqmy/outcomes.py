@@ -188,10 +188,7 @@ def _instruction(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.
     summary = (v.get("summary") or "").strip()
     if not summary:
         raise Refused("outcome-shape", "请写明批示摘要（--summary）")
-    assigned = list(v.get("assigned") or ())
-    for unit in assigned:
-        if unit not in s.reg.units:
-            raise Refused("unknown-unit", f"交办单位“{unit}”不在单位名册中")
+    assigned = [s.reg.unit_named(unit, what="交办单位") for unit in v.get("assigned") or ()]  # id, full or short name
     entry = {"level": level, "leader": leader, "date": day.isoformat(), "summary": summary, "assigned": assigned or None}
     return (lambda fm: fm.append("instructions", entry, before=("transfers", "solved"))), f"记录批示（{level}{leader}）"
 
@@ -210,9 +207,12 @@ def _transfer(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.dat
     if schema.TRANSFER not in item.routes:
         raise Refused("route-missing", "审定时没有选择“转办”渠道，不能记录转办")
     recipients = [u.id for u in s.reg.units.values() if u.kind in schema.TRANSFER_RECIPIENT_KINDS]
-    to = v.get("to")
-    if to not in recipients:
-        raise Refused("unknown-unit", f"承办单位（--to）应为名册中的部门或镇（办）：{'、'.join(recipients)}")
+    try:
+        to = s.reg.unit_named(v.get("to") or "", among=recipients, what="承办单位（--to）")  # id, full or short name
+    except Refused as exc:
+        if exc.rule != "unknown-unit":
+            raise
+        raise Refused("unknown-unit", f"承办单位（--to）应为名册中的部门或镇（办）：{'、'.join(recipients)}") from None
     day = _date(v.get("date"), "转办日期（--date）", s.today, default=s.today)
     _not_before(day, approved_on, "转办日期", "审定日期")
     due_text = v.get("due")
@@ -256,8 +256,11 @@ def _feedback(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.dat
         entries = [_instruction_dict(i) for i in item.instructions]
         entries[number - 1]["feedback"] = feedback
         return (lambda fm: fm.set("instructions", entries)), f"记录批示落实情况（{result}）"
-    open_ones = [i for i, t in enumerate(item.transfers) if v.get("to") in (None, t.to)]
-    if v.get("to") is None:
+    to = v.get("to") or None
+    if to is not None and to not in {t.to for t in item.transfers}:  # by full or short name
+        to = s.reg.unit_named(to, among={t.to for t in item.transfers}, what="承办单位（--to）")
+    open_ones = [i for i, t in enumerate(item.transfers) if to in (None, t.to)]
+    if to is None:
         open_ones = [i for i in open_ones if item.transfers[i].feedback is None]
     if not item.transfers:
         raise Refused("outcome-shape", "该信息没有转办记录；批示的落实情况请用 --instruction 指明第几条批示")

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import schema, yamlsrc
+from .errors import Refused
 from .findings import Finding, error, warning
 from .paths import Repo
 
@@ -142,6 +143,34 @@ class Registry:
         if not wanted:  # members without an email never match an unset git user.email
             return None
         return next((p for p in self.people.values() if p.email.lower() == wanted), None)
+
+    def unit_named(self, text: str, among: Collection[str] | None = None, what: str = "单位") -> str:
+        """The id of the unit `text` names: its id, full name or short name (`among`: only these ids). Refused when
+        no unit has that name, or several do (the message lists them)."""
+        wanted = " ".join(str(text).split())
+        pool = [u for u in self.units.values() if among is None or u.id in among]
+        found = [u for u in pool if wanted in (u.id, u.name, u.short)]
+        if len(found) == 1:
+            return found[0].id
+        if found:
+            raise Refused("ambiguous-unit", f"{what}“{wanted}”可指 {len(found)} 个单位：{'、'.join(f'{u.name}（{u.id}）' for u in found)}；请写编号")
+        hint = schema.did_you_mean(wanted, [u.name for u in pool] + [u.short for u in pool if u.short])
+        raise Refused("unknown-unit", f"{what}“{wanted}”不在单位名册中" + (f"；{hint}" if hint else ""))
+
+    def person_named(self, text: str, what: str = "人员") -> str:
+        """The id of the person `text` names: the id, or the name when one person has it. Refused when nobody does,
+        or several people share the name (the message lists them with their units)."""
+        wanted = " ".join(str(text).split())
+        if wanted in self.people:
+            return wanted
+        found = [p for p in self.people.values() if p.name == wanted]
+        if len(found) == 1:
+            return found[0].id
+        if found:
+            shown = "、".join(f"{p.name}（{self.units[p.unit].label if p.unit in self.units else p.unit}，{p.id}）" for p in found)
+            raise Refused("ambiguous-person", f"{what}“{wanted}”有 {len(found)} 位同名：{shown}；请写编号")
+        hint = schema.did_you_mean(wanted, [p.name for p in self.people.values()] + list(self.people))
+        raise Refused("unknown-person", f"{what}“{wanted}”不在人员名册中" + (f"；{hint}" if hint else ""))
 
     def holders(self, role: str, day: dt.date) -> list[Person]:
         return [p for p in self.people.values() if p.has_role(role, day)]

@@ -279,6 +279,15 @@ def main(ctx: click.Context, root: Path | None, rules: Path | None) -> None:
     ctx.obj = (root, rules)
 
 
+def usage(lookup: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+    """`lookup(*args, **kwargs)` (Registry.person_named, unit_named), where a name given on the command line that the
+    registry refuses is bad usage (exit code 2)."""
+    try:
+        return lookup(*args, **kwargs)
+    except SqmyError as exc:
+        raise SqmyError(exc.message) from None
+
+
 def _repo() -> Repo:
     root, rules = click.get_current_context().find_root().obj
     return find_repo(root, rules)

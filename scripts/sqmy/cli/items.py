@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ import click
 from .. import load as load_mod
 from .. import registry, schema, status, tables, views
 from ..dates import today
-from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
+from ..errors import EXIT_FINDINGS, EXIT_OK, Refused, SqmyError
 from ..findings import ERROR, WARNING, to_json
-from .base import FORMAT, _json, _load, _parse_date, _progress, _repo, main
+from .base import FORMAT, _json, _load, _parse_date, _progress, _repo, main, usage
 
 # --- validate -----------------------------------------------------------------
 
@@ -94,9 +95,11 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     day = today()
     try:
         title = _ask(title, "标题")
-        author_list = authors or (_ask(None, "反映人编号"),)
+        # people and units by id, name or short name (an ambiguous name is refused and the candidates listed)
+        author_list = [usage(reg.person_named, a, "反映人") for a in authors or (_ask(None, "反映人编号或姓名"),)]
         first = reg.people.get(author_list[0])
-        unit = unit or (first.unit if first else None) or _ask(None, "报送单位编号")
+        given = unit or (first.unit if first else None) or _ask(None, "报送单位（编号、全称或简称）")
+        unit = usage(reg.unit_named, given, what="报送单位")
         category = _ask(category, "选题类别", list(reg.categories))
         focus = _ask(focus, "选题重点", list(reg.focuses))
         source = _ask(source, "信息来源", list(schema.SOURCES), "委员调研")
@@ -127,6 +130,18 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
     """
     from ..intake import importdocx  # imported when used: startup time matters
     repo = _repo()
+    reg, _ = registry.load(repo)
+    def named(lookup: Callable[..., str], value: str, *args: Any, **kwargs: Any) -> str:
+        """The id a name stands for; an unknown name as given (reported with the other bad options below)."""
+        try:
+            return lookup(value, *args, **kwargs)
+        except Refused as exc:
+            if exc.rule.startswith("ambiguous"):
+                raise SqmyError(exc.message) from None
+            return value
+
+    authors = tuple(named(reg.person_named, a, "反映人") for a in authors)  # ids or names
+    unit = named(reg.unit_named, unit, what="单位") if unit else None
     options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
     failed = known = 0
     for outcome in importdocx.import_files(repo, list(files), options, today()):
@@ -232,7 +247,7 @@ def units(ctx: click.Context, year: int | None, fmt: str) -> None:
 @click.option("--summary", is_flag=True, help="只输出各状态的条数")
 @click.option("--overdue", is_flag=True, help="只列出逾期未反馈的转办")
 @click.option("--for", "for_person", metavar="P",
-              help="只列出等 P（人员编号）办理的事：待其审核、复核、修改；办公室人员另有待编刊、待报送、待转办和七天内到期的督办")
+              help="只列出等 P（人员编号或姓名）办理的事：待其审核、复核、修改；办公室人员另有待编刊、待报送、待转办和七天内到期的督办")
 @FORMAT
 def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: str | None, fmt: str) -> None:
     """每条信息的状态（由审核记录和办理结果推算，不手工填写）。
@@ -250,6 +265,7 @@ def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: st
         _show_overdue(views.overdue(reg, loaded.items, day), fmt, day)
         return
     if for_person:
+        for_person = usage(reg.person_named, for_person)  # id or name
         _show_waiting(views.waiting_for(reg, loaded.items, for_person, day), reg.people[for_person].name, fmt, day)
         return
     rows = views.statuses(reg, loaded.items, day)

@@ -7,11 +7,11 @@ import os
 import click
 
 from ..dates import today
-from .base import _json, _load, _repo, main
+from .base import _json, _load, _repo, main, usage
 
 
 @main.command()
-@click.option("--to", "person", metavar="P", help="只提醒 P（人员编号）；不给则提醒每一位有待办的人")
+@click.option("--to", "person", metavar="P", help="只提醒 P（人员编号或姓名）；不给则提醒每一位有待办的人")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
               help="输出格式：text 供终端阅读，md 为 Markdown，json 供程序读取")
 @click.option("--internal", is_flag=True,
@@ -36,6 +36,8 @@ def remind(person: str | None, fmt: str, internal: bool, webhook_url: str | None
     repo = _repo()
     day = today()
     loaded = _load(repo, day)
+    if person:
+        person = usage(loaded.registry.person_named, person)  # id or name
     rems = remind_mod.reminders(loaded.registry, loaded.items, day, person)
     office = loaded.registry.office.short_name or "信息库"
     if webhook_url or github_repo:
