@@ -336,7 +336,7 @@ def test_a_bad_package_line_is_refused(tmp_path: Path, answers: Path, pinned_git
 
 def test_the_office_workflows_are_this_repositorys_but_for_how_sqmy_is_installed() -> None:
     shipped = sorted((defaults.FOLDER / "office" / "github" / "workflows").glob("*.yml"))
-    assert {p.name for p in shipped} == {"review-check.yml", "review-bridge.yml", "review-event.yml", "site.yml", "stats.yml"}
+    assert {p.name for p in shipped} == {"review-check.yml", "review-bridge.yml", "review-event.yml", "site.yml", "stats.yml", "remind.yml"}
     for path in shipped:
         ours = (REPO / ".github" / "workflows" / path.name).read_text("utf-8").splitlines()
         theirs = path.read_text("utf-8").splitlines()
