@@ -407,3 +407,13 @@ def test_the_footer_is_the_offices_in_chinese(built: Path) -> None:
         assert "Made with" not in footer, site
         assert "Material for MkDocs" not in footer, site
         assert f"中国人民政治协商会议示例县委员会 · {marking}" in footer, site
+
+
+def test_the_item_page_shows_its_sending_in_the_internal_edition_only(built: Path) -> None:
+    """A recorded 直报 send (date, to whom) is on the internal page; the public one says 已上报 without it."""
+    item = "2025-0320-xieying-1"  # public, 直报, sent to 市政协办公室 on 2025-03-30
+    internal = (built / "site" / "items" / "2025" / item / "index.html").read_text("utf-8")
+    assert "2025-03-30 直报（市政协办公室）" in internal
+    public = (built / "site-public" / "items" / "2025" / item / "index.html").read_text("utf-8")
+    assert "已上报" in public
+    assert "市政协办公室" not in public

@@ -15,6 +15,7 @@ page decides for itself what the public may see.
 | 审核过程 | 日期、环节、审核人、意见、联合复核专家、所审文本是否一致、说明 | 只有日期、环节、意见 |
 | 公开范围 | 显示 | 不显示 |
 | 采用（层级、方式、说明） | 显示 | 显示 |
+| 直报、参阅件的报送（日期、报给谁） | 显示 | 不显示（状态仍为“已上报”） |
 | 批示 | 层级和领导、批示内容、交办单位、落实情况、逾期天数 | 信息页只有层级和领导；“领导批示”页另有落实结果 |
 | 转办 | 承办单位、文号、期限、反馈结果和摘要、逾期天数 | 承办单位和反馈结果；期限只在“转办和反馈”页；逾期显示为“办理中” |
 | 推动解决问题的情况 | 显示 | 显示（办公室记录的成效，属公开内容） |
@@ -138,6 +139,7 @@ class Entry:
     instructions: tuple[InstructionShown, ...]
     transfers: tuple[TransferShown, ...]
     solved: tuple[Solved, ...]
+    sent: tuple[str, ...] = ()  # "date route（to whom）" of each 直报/参阅件 sent: internal (to whom is the office's)
     history: tuple[Step, ...] = ()  # its commits
     documents: tuple[tuple[str, str], ...] = ()  # (label, site path) of its Word files
     source_url: str | None = None  # the file's history in the office's repository
@@ -277,6 +279,7 @@ class _Projection:
             transfers=tuple(self.transfer(t) for t in item.transfers),
             # what the office achieved is shown to everybody, as the adoptions are (masked like all item text)
             solved=tuple(dataclasses.replace(s, summary=self.text(s.summary)) for s in item.solved),
+            sent=tuple(f"{s.date} {'参阅件' if s.route == schema.REFERRAL else s.route}（{s.to}）" for s in item.sent) if self.internal else (),
             history=tuple(self.history.get(item.id, ())) if self.shows.git_trail else (),
             documents=tuple(self.documents.get(item.id, ())) if self.shows.documents else (),
             source_url=f"{url}/commits/main/{item.path}" if url and self.shows.git_trail else None,
