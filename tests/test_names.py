@@ -58,8 +58,8 @@ def test_commands_take_names(office: Path, sqmy: Invoke) -> None:
     by_name = sqmy("status", "--for", "李初", "--format", "json")
     assert by_name.exit_code == 0, by_name.output
     assert json.loads(by_name.stdout) == json.loads(sqmy("status", "--for", "li-chu", "--format", "json").stdout)
-    wrong = sqmy("new", "--title", "关于规范小区停车的建议", "--author", "张伟", "--category", "社区管理", "--focus", "民之关切",
-                 "--source", "群众反映")
+    wrong = sqmy("new", "--title", "关于规范小区停车的建议", "--author", "张伟", "--unit", "城关委员联络组", "--category", "社区管理",
+                 "--focus", "民之关切", "--source", "群众反映")
     assert wrong.exit_code == 2
     assert "反映人“张伟”不在人员名册中" in wrong.stderr
 

@@ -21,12 +21,31 @@ from .conftest import SAMPLES, Invoke
 def test_valid_sample_office_passes(office: Path, sqmy: Invoke) -> None:
     result = sqmy("validate")
     assert result.exit_code == 0, result.output
-    # the sample office has no 考评办法 (its documents show that case): a warning, not an error
+    # the sample office has no 考评办法 (its documents show that case) and no archive: warnings, not errors
     assert result.stdout.splitlines() == [
+        "mkdocs.yml:1: 警告：缺少 mkdocs.yml：sqmy build 无法生成归档网站（sqmy init 新建的信息库自带一份）",
         "units/scoring.yml:1: 警告：缺少 units/scoring.yml：sqmy score 无法计算积分和等次，归档网站和通报中也没有积分和排名；"
         "请写明本单位的考评办法（sqmy init 新建的信息库自带一份）",
-        "检查了 7 个文件：0 个错误，1 个警告",
+        "检查了 7 个文件：0 个错误，2 个警告",
     ]
+
+
+def test_the_offices_other_files_are_checked_before_a_command_needs_them(office: Path, sqmy: Invoke) -> None:
+    """mkdocs.yml without the sqmy plugin, an overriding template that does not parse, a broken Word style definition:
+    validate names file and line, rather than `build`, `new` or `docx` failing later."""
+    (office / "mkdocs.yml").write_text("site_name: 档案\nplugins:\n  - search\n", "utf-8")
+    (office / "templates" / "item.md.j2").write_text("---\nid: {{ id }}\n---\n\n{% if title %}\n正文\n", "utf-8")
+    (office / "templates" / "docx").mkdir(parents=True, exist_ok=True)
+    (office / "templates" / "docx" / "styles.yml").write_text("page: [\n", "utf-8")
+    found = json.loads(sqmy("validate", "--format", "json").stdout)
+    rules = {(f["path"], f["rule"], f["severity"]) for f in found}
+    assert ("mkdocs.yml", "office-file", "warning") in rules
+    assert ("templates/item.md.j2", "template", "error") in rules
+    assert any(path == "templates/docx/styles.yml" and rule == "docx-styles" for path, rule, _ in rules)
+    template = next(f for f in found if f["rule"] == "template")
+    assert template["line"] == 5  # where the unclosed block opens
+    assert "模板语法错误" in template["message"]
+    assert sqmy("validate").exit_code == 1
 
 
 def test_broken_office_complete_output(broken_office: Path, sqmy: Invoke) -> None:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, journal, schema, tools
+from . import cache, journal, officefiles, schema, tools
 from . import registry as registry_mod
 from .errors import Refused, SqmyError
 from .findings import Finding, error
@@ -373,6 +373,7 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
         findings.extend(entry.findings)
     if all_items:
         findings.extend(journal.collisions(repo, zip(item_paths, (e.journal for e in results), strict=True)))
+        findings.extend(officefiles.check(repo))  # what `build`, `new` and `docx` read besides items and the registry
     others: list[Path] = []
     if not all_items:
         checked = {p.resolve() for p in item_paths}

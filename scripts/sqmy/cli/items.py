@@ -52,6 +52,17 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
 # --- new ----------------------------------------------------------------------
 
 
+def _named(lookup: Callable[..., str], value: str, *args: Any, **kwargs: Any) -> str:
+    """The id a name on the command line stands for (Registry.person_named, unit_named); an unknown name as given,
+    for the command's own check to report with its other bad options; a name several share is bad usage at once."""
+    try:
+        return lookup(value, *args, **kwargs)
+    except Refused as exc:
+        if exc.rule.startswith("ambiguous"):
+            raise SqmyError(exc.message) from None
+        return value
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -96,10 +107,10 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     try:
         title = _ask(title, "标题")
         # people and units by id, name or short name (an ambiguous name is refused and the candidates listed)
-        author_list = [usage(reg.person_named, a, "反映人") for a in authors or (_ask(None, "反映人编号或姓名"),)]
+        author_list = [_named(reg.person_named, a, "反映人") for a in authors or (_ask(None, "反映人编号或姓名"),)]
         first = reg.people.get(author_list[0])
         given = unit or (first.unit if first else None) or _ask(None, "报送单位（编号、全称或简称）")
-        unit = usage(reg.unit_named, given, what="报送单位")
+        unit = _named(reg.unit_named, given, what="报送单位")
         category = _ask(category, "选题类别", list(reg.categories))
         focus = _ask(focus, "选题重点", list(reg.focuses))
         source = _ask(source, "信息来源", list(schema.SOURCES), "委员调研")
@@ -131,17 +142,8 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
     from ..intake import importdocx  # imported when used: startup time matters
     repo = _repo()
     reg, _ = registry.load(repo)
-    def named(lookup: Callable[..., str], value: str, *args: Any, **kwargs: Any) -> str:
-        """The id a name stands for; an unknown name as given (reported with the other bad options below)."""
-        try:
-            return lookup(value, *args, **kwargs)
-        except Refused as exc:
-            if exc.rule.startswith("ambiguous"):
-                raise SqmyError(exc.message) from None
-            return value
-
-    authors = tuple(named(reg.person_named, a, "反映人") for a in authors)  # ids or names
-    unit = named(reg.unit_named, unit, what="单位") if unit else None
+    authors = tuple(_named(reg.person_named, a, "反映人") for a in authors)  # ids or names
+    unit = _named(reg.unit_named, unit, what="单位") if unit else None
     options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
     failed = known = 0
     for outcome in importdocx.import_files(repo, list(files), options, today()):
