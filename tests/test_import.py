@@ -256,7 +256,6 @@ def test_unknown_reporter_proposes_an_entry_and_writes_nothing(office: Path, sqm
         "  kind: 委员                # 委员、机关干部、特约信息员或专家",
         "  unit: chengguan-lianluozu",
         "  title: 县政协委员",
-        '  email: ""             # 填邮箱',
         f'  phone: "{PHONE}"',
     ]
     assert _items(office) == []

@@ -36,5 +36,4 @@ def test_proposal_without_unit_or_description_says_what_to_fill_in() -> None:
         "  name: 钱多多",
         "  kind: 委员                # 委员、机关干部、特约信息员或专家",
         '  unit: ""                # 所在单位编号，见 units/units.yml',
-        '  email: ""             # 填邮箱',
     ]

@@ -36,7 +36,7 @@ def proposal(name: str, description: str, unit: str | None, phone: str | None) -
     ]
     if description:
         lines.append(f"  title: {newitem.yaml_scalar(description)}")
-    lines.append('  email: ""             # 填邮箱')
+    # no email: only people with a review or office role need one (they commit); a writer does not
     if phone:
         lines.append(f'  phone: "{phone}"')
     return "\n".join(lines)
