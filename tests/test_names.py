@@ -73,3 +73,14 @@ def test_a_transfer_to_a_unit_by_its_short_name(git_office: Office) -> None:
     done = o.sqmy("li-chu", "record", item, "transfer", "--to", "县住建局")  # li-chu holds the office role too
     assert done.exit_code == 0, done.output
     assert o.data(item)["transfers"][0]["to"] == "xian-zhujianju"  # type: ignore[index]
+
+
+def test_a_record_kind_by_its_chinese_name(git_office: Office) -> None:
+    o = git_office
+    item = o.new_item()
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
+    assert o.review("chen-shen", item, "审定", "通过", "--route", "直报").exit_code == 0
+    done = o.sqmy("li-chu", "record", item, "报送", "--route", "直报", "--to", "市政协办公室")
+    assert done.exit_code == 0, done.output
+    assert o.data(item)["sent"][0]["to"] == "市政协办公室"  # type: ignore[index]

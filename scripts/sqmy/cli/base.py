@@ -191,6 +191,8 @@ class LabeledChoice(click.Choice):  # type: ignore[type-arg]
         return self._names.get(chosen, chosen)
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        if isinstance(param, click.Argument):  # in the usage line: the Chinese names, short enough to fit
+            return "{" + "|".join(self.labels.values()) + "}"
         return "[" + "|".join(f"{name}（{label}）" for name, label in self.labels.items()) + "]"
 
 

@@ -8,12 +8,12 @@ import click
 
 from .. import schema, status
 from ..dates import today
-from .base import FORMAT, _json, _repo, main
+from .base import FORMAT, LabeledChoice, _json, _repo, main
 
 
 @main.command()
 @click.argument("item_id")
-@click.argument("kind", type=click.Choice(list({**schema.RECORD_KINDS, "sent": "报送"})))  # as outcomes.KINDS, without importing it
+@click.argument("kind", type=LabeledChoice({**schema.RECORD_KINDS, "sent": "报送"}))  # as outcomes.KINDS, without importing it
 @click.option("--level", help="采用层级（市政协、省政协、全国政协）或批示层级（县委、县政府、市委……）")
 @click.option("--date", "on", help="日期 YYYY-MM-DD（转办和报送默认今天）")
 @click.option("--route", type=click.Choice([schema.DIRECT, schema.REFERRAL]), help="报送：哪个渠道已报出（直报、参阅）")
