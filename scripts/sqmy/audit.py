@@ -35,6 +35,7 @@ from .lineage import Registries
 from .paths import Repo
 from .protocol import REVIEW_FORGE, allowed_signers, review_trailers
 from .registry import Registry
+from .versions import Versions
 
 ITEMS = "items/"
 UNITS = lineage.UNITS
@@ -677,8 +678,20 @@ class _Audit:
                 merges[c.sha] = sorted(paths)
             elif history.since:
                 added += [ch.path for ch in changed if _is_item(ch.path) and not ch.old]
-        # every parent's version of every merged path, and what a pull request's base already had, in one process each
-        versions = git.lookup([f"{p}:{path}" for sha, paths in merges.items() for path in paths for p in history.by_sha[sha].parents])
+        # every parent's version of every merged path: from the changes already read where they hold it (versions.py),
+        # else from Git in one process; and what a pull request's base already had
+        known_versions = Versions(history, changes)
+        versions: dict[str, tuple[str, str, int]] = {}
+        ask: list[str] = []
+        for sha, merged in merges.items():
+            for path in merged:
+                for p in history.by_sha[sha].parents:
+                    blob = known_versions.blob(p, path)
+                    if blob is None:
+                        ask.append(f"{p}:{path}")
+                    elif blob:
+                        versions[f"{p}:{path}"] = (blob, "", 0)  # only the id is used; absent: no entry, as Git says
+        versions.update(git.lookup(ask))
         known = git.lookup([f"{history.since}:{path}" for path in added]) if history.since else {}
         tasks = []
         seen = self.proof.journals if self.proof else {}
