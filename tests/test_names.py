@@ -14,6 +14,7 @@ from sqmy.paths import Repo
 
 from .conftest import Invoke
 from .gitoffice import Office
+from .test_audit import approved
 
 
 def test_a_unit_by_its_id_full_name_or_short_name(office: Path) -> None:
@@ -66,10 +67,7 @@ def test_commands_take_names(office: Path, sqmy: Invoke) -> None:
 
 def test_a_transfer_to_a_unit_by_its_short_name(git_office: Office) -> None:
     o = git_office
-    item = o.new_item()
-    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
-    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
-    assert o.review("chen-shen", item, "审定", "通过", "--route", "转办").exit_code == 0
+    item = approved(o)  # routed 转办
     done = o.sqmy("li-chu", "record", item, "transfer", "--to", "县住建局")  # li-chu holds the office role too
     assert done.exit_code == 0, done.output
     assert o.data(item)["transfers"][0]["to"] == "xian-zhujianju"  # type: ignore[index]

@@ -19,7 +19,7 @@ import click
 from .. import __version__, schema
 from .. import load as load_mod
 from .. import validate as validate_mod
-from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, SqmyError, exit_code
+from ..errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Refused, SqmyError, exit_code
 from ..findings import ERROR
 from ..items import Journal
 from ..paths import Repo, find_repo
@@ -281,12 +281,15 @@ def main(ctx: click.Context, root: Path | None, rules: Path | None) -> None:
     ctx.obj = (root, rules)
 
 
-def usage(lookup: Callable[..., str], *args: Any, **kwargs: Any) -> str:
-    """`lookup(*args, **kwargs)` (Registry.person_named, unit_named), where a name given on the command line that the
-    registry refuses is bad usage (exit code 2)."""
+def named(lookup: Callable[..., str], value: str, *args: Any, lenient: bool = False, **kwargs: Any) -> str:
+    """The id a name on the command line stands for (Registry.person_named, unit_named). A name the registry refuses
+    is bad usage (exit code 2); with `lenient`, an unknown name is returned as given, for the command's own check to
+    report with its other bad options (a name several people or units share is still refused at once)."""
     try:
-        return lookup(*args, **kwargs)
-    except SqmyError as exc:
+        return lookup(value, *args, **kwargs)
+    except Refused as exc:
+        if lenient and not exc.rule.startswith("ambiguous"):
+            return value
         raise SqmyError(exc.message) from None
 
 

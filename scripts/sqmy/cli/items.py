@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,9 @@ import click
 from .. import load as load_mod
 from .. import registry, schema, status, tables, views
 from ..dates import today
-from ..errors import EXIT_FINDINGS, EXIT_OK, Refused, SqmyError
+from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
 from ..findings import ERROR, WARNING, to_json
-from .base import FORMAT, _json, _load, _parse_date, _progress, _repo, main, usage
+from .base import FORMAT, _json, _load, _parse_date, _progress, _repo, main, named
 
 # --- validate -----------------------------------------------------------------
 
@@ -50,17 +49,6 @@ def validate(paths: tuple[Path, ...], fmt: str) -> None:
 
 
 # --- new ----------------------------------------------------------------------
-
-
-def _named(lookup: Callable[..., str], value: str, *args: Any, **kwargs: Any) -> str:
-    """The id a name on the command line stands for (Registry.person_named, unit_named); an unknown name as given,
-    for the command's own check to report with its other bad options; a name several share is bad usage at once."""
-    try:
-        return lookup(value, *args, **kwargs)
-    except Refused as exc:
-        if exc.rule.startswith("ambiguous"):
-            raise SqmyError(exc.message) from None
-        return value
 
 
 def _interactive() -> bool:
@@ -107,10 +95,10 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     try:
         title = _ask(title, "标题")
         # people and units by id, name or short name (an ambiguous name is refused and the candidates listed)
-        author_list = [_named(reg.person_named, a, "反映人") for a in authors or (_ask(None, "反映人编号或姓名"),)]
+        author_list = [named(reg.person_named, a, "反映人", lenient=True) for a in authors or (_ask(None, "反映人编号或姓名"),)]
         first = reg.people.get(author_list[0])
         given = unit or (first.unit if first else None) or _ask(None, "报送单位（编号、全称或简称）")
-        unit = _named(reg.unit_named, given, what="报送单位")
+        unit = named(reg.unit_named, given, what="报送单位", lenient=True)
         category = _ask(category, "选题类别", list(reg.categories))
         focus = _ask(focus, "选题重点", list(reg.focuses))
         source = _ask(source, "信息来源", list(schema.SOURCES), "委员调研")
@@ -142,8 +130,8 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
     from ..intake import importdocx  # imported when used: startup time matters
     repo = _repo()
     reg, _ = registry.load(repo)
-    authors = tuple(_named(reg.person_named, a, "反映人") for a in authors)  # ids or names
-    unit = _named(reg.unit_named, unit, what="单位") if unit else None
+    authors = tuple(named(reg.person_named, a, "反映人", lenient=True) for a in authors)  # ids or names
+    unit = named(reg.unit_named, unit, what="单位", lenient=True) if unit else None
     options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
     failed = known = 0
     for outcome in importdocx.import_files(repo, list(files), options, today()):
@@ -267,7 +255,7 @@ def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: st
         _show_overdue(views.overdue(reg, loaded.items, day), fmt, day)
         return
     if for_person:
-        for_person = usage(reg.person_named, for_person)  # id or name
+        for_person = named(reg.person_named, for_person)  # id or name
         _show_waiting(views.waiting_for(reg, loaded.items, for_person, day), reg.people[for_person].name, fmt, day)
         return
     rows = views.statuses(reg, loaded.items, day)

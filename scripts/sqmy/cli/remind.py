@@ -7,7 +7,7 @@ import os
 import click
 
 from ..dates import today
-from .base import _json, _load, _repo, main, usage
+from .base import _json, _load, _repo, main, named
 
 
 @main.command()
@@ -37,7 +37,7 @@ def remind(person: str | None, fmt: str, internal: bool, webhook_url: str | None
     day = today()
     loaded = _load(repo, day)
     if person:
-        person = usage(loaded.registry.person_named, person)  # id or name
+        person = named(loaded.registry.person_named, person)  # id or name
     rems = remind_mod.reminders(loaded.registry, loaded.items, day, person)
     office = loaded.registry.office.short_name or "信息库"
     if webhook_url or github_repo:

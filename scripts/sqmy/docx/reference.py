@@ -29,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 
 from .. import __version__, cache, defaults, schema, yamlsrc
 from ..errors import SqmyError
+from ..findings import Finding, error
 from ..fsutil import write_bytes
 from ..paths import Repo
 
@@ -41,6 +42,15 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 
 def load_definition(repo: Repo) -> tuple[dict[str, Any], bytes]:
     """The checked style definition and its raw bytes (for the cache key)."""
+    data, raw, problems = check_definition(repo)
+    if problems:
+        raise SqmyError("公文版式定义有错误：\n" + "\n".join(p.text() for p in problems))
+    return data, raw
+
+
+def check_definition(repo: Repo) -> tuple[dict[str, Any], bytes, list[Finding]]:
+    """The style definition (the office's, or sqmy's), its raw bytes, and what is wrong in it (`sqmy validate`
+    reports these; `load_definition` refuses a definition with any). A file that cannot be read at all raises."""
     path, name, own = defaults.choose(repo.rules_root, DEFINITION)
     shown = repo.display(path) if own else name
     try:
@@ -49,26 +59,27 @@ def load_definition(repo: Repo) -> tuple[dict[str, Any], bytes]:
         raise SqmyError(f"找不到公文版式定义 {name}") from None
     except OSError as exc:  # a folder or an unreadable file where the definition should be
         raise SqmyError(f"无法读取公文版式定义 {name}：{exc.strerror or exc}") from None
+
+    def problem(line: int, message: str) -> Finding:
+        return error(shown, line, "docx-styles", message)
+
     try:
         doc = yamlsrc.load(yamlsrc.decode(raw))
     except UnicodeDecodeError:
-        raise SqmyError(f"{shown}:1: 错误：文件不是 UTF-8 编码；请用 UTF-8 保存") from None
-    problems = [f"{shown}:{e.line + 1}: 错误：{e.message}" for e in doc.errors]
+        return {}, raw, [problem(1, "文件不是 UTF-8 编码；请用 UTF-8 保存")]
+    problems = [problem(e.line + 1, e.message) for e in doc.errors]
     if not problems and doc.data is not None:
-        for p in schema.check("docx-styles", doc.data):
-            problems.append(f"{shown}:{doc.line_of(p.path) + 1}: 错误：{p.message}")
+        problems += [problem(doc.line_of(p.path) + 1, p.message) for p in schema.check("docx-styles", doc.data)]
         styles = doc.data.get("styles") if isinstance(doc.data, dict) else None
         for name, style in (styles or {}).items():
             base = style.get("based_on") if isinstance(style, dict) else None
             if base is not None and base not in (styles or {}) and base not in _PANDOC_STYLES:
-                problems.append(f"{shown}:{doc.line_of(['styles', name, 'based_on']) + 1}: 错误：样式“{name}”基于的样式“{base}”未定义")
-        problems += [f"{shown}:{doc.line_of(['styles', name, 'based_on']) + 1}: 错误：样式“{name}”的 based_on 形成循环（{' → '.join(loop)}）"
+                problems.append(problem(doc.line_of(["styles", name, "based_on"]) + 1, f"样式“{name}”基于的样式“{base}”未定义"))
+        problems += [problem(doc.line_of(["styles", name, "based_on"]) + 1, f"样式“{name}”的 based_on 形成循环（{' → '.join(loop)}）")
                      for name, loop in _cycles(styles or {})]
     if doc.data is None and not problems:
-        problems.append(f"{shown}:1: 错误：文件为空")
-    if problems:
-        raise SqmyError("公文版式定义有错误：\n" + "\n".join(problems))
-    return doc.data, raw
+        problems.append(problem(1, "文件为空"))
+    return doc.data if isinstance(doc.data, dict) else {}, raw, problems
 
 
 def _cycles(styles: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
