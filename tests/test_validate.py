@@ -428,3 +428,19 @@ def test_a_link_to_another_item_is_no_duplicate(office: Path, sqmy: Invoke) -> N
     (office / "items" / "2024" / "2025-0506-zhangwei-1.md").symlink_to(target)
     found = json.loads(sqmy("validate", "--format", "json").stdout)
     assert sorted((f["path"], f["rule"]) for f in found if f["path"].startswith("items/")) == [("items/2024/2025-0506-zhangwei-1.md", "not-regular-file")]
+
+
+def test_the_office_files_check_is_kept_until_one_of_them_changes(office: Path, sqmy: Invoke) -> None:
+    """validate keeps its verdict on mkdocs.yml, the templates and the Word styles until one byte of them changes."""
+    template = office / "templates" / "item.md.j2"
+
+    def template_findings() -> list[int]:
+        return [f["line"] for f in json.loads(sqmy("validate", "--format", "json").stdout) if f["rule"] == "template"]
+
+    assert template_findings() == []
+    assert template_findings() == []  # from what was kept
+    good = template.read_text("utf-8")
+    template.write_text(good + "{% if x %}\n", "utf-8")
+    assert template_findings() != []
+    template.write_text(good, "utf-8")
+    assert template_findings() == []

@@ -7,13 +7,19 @@ office's or sqmy's). A problem here is reported with its file and line, as an it
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
 import os
 import re
 import stat
 from pathlib import Path
 
+from . import __version__, cache
 from .errors import SqmyError
 from .findings import Finding, error, warning
+from .fsutil import write_text
 from .paths import Repo
 
 CONFIG = "mkdocs.yml"
@@ -22,7 +28,60 @@ _MAX_TEMPLATE = 1 << 20
 
 
 def check(repo: Repo) -> list[Finding]:
-    return [*_config(repo), *_templates(repo), *_styles(repo)]
+    """What is wrong in these files; the last answer is kept in the user's cache folder, keyed by every byte the
+    checks read (and the code that made it), so that a `validate` of an unchanged office does not parse them again."""
+    key = _key(repo)
+    kept = _kept(repo, key)
+    if kept is not None:
+        return kept
+    found = [*_config(repo), *_templates(repo), *_styles(repo)]
+    if key is not None and cache.enabled():
+        with contextlib.suppress(OSError, RuntimeError):  # nowhere to keep it: checked again next time
+            write_text(_file(repo), json.dumps({"key": key, "findings": [dataclasses.asdict(f) for f in found]}, ensure_ascii=False))
+    return found
+
+
+def _key(repo: Repo) -> str | None:
+    """A digest of everything the checks read and of how their findings name files; None when a file is unreadable."""
+    from . import defaults  # noqa: PLC0415
+    from .docx import reference  # noqa: PLC0415
+
+    digest = hashlib.sha256(f"{__version__}|{repo.root}|{repo.rules_root}|{os.getcwd()}".encode())
+    try:
+        for path in [*_CODE, repo.root / CONFIG, *sorted(_template_files(repo.rules_root / "templates")),
+                     defaults.choose(repo.rules_root, reference.DEFINITION).path]:
+            digest.update(str(path).encode() + b"\0")
+            digest.update(path.read_bytes() if os.path.lexists(path) else b"(absent)")
+            digest.update(b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+# the code whose findings are kept: a change to any of it checks the files again
+_PACKAGE = Path(__file__).parent
+_CODE = (Path(__file__), _PACKAGE / "docx" / "reference.py", _PACKAGE / "yamlsrc.py", _PACKAGE / "schema.py", _PACKAGE / "findings.py",
+         _PACKAGE / "schemas" / "docx-styles.schema.json")
+
+
+def _file(repo: Repo) -> Path:
+    where = hashlib.sha256(str(repo.root.resolve()).encode()).hexdigest()[:24]
+    return cache.user_folder() / "office-files" / f"{where}.json"
+
+
+def _kept(repo: Repo, key: str | None) -> list[Finding] | None:
+    if key is None or not cache.enabled():
+        return None
+    try:
+        path = _file(repo)
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1 << 20:
+            return None
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("key") != key:
+            return None
+        return [Finding(**f) for f in data["findings"]]
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError):
+        return None
 
 
 def _config(repo: Repo) -> list[Finding]:
@@ -84,14 +143,6 @@ def _styles(repo: Repo) -> list[Finding]:
     from .docx import reference  # noqa: PLC0415 - the Word styles, checked as `sqmy docx` reads them
 
     try:
-        reference.load_definition(repo)
-    except SqmyError as exc:
-        lines = [line for line in exc.message.splitlines()[1:] if line] or [exc.message]
-        found = []
-        for line in lines:
-            match = re.match(r"(.+?):(\d+): 错误：(.*)$", line)
-            path, number, message = (match.group(1), int(match.group(2)), match.group(3)) if match else (
-                "templates/docx/styles.yml", 1, line)
-            found.append(error(path, number, "docx-styles", message))
-        return found
-    return []
+        return reference.check_definition(repo)[2]
+    except SqmyError as exc:  # not readable at all
+        return [error(reference.DEFINITION.as_posix(), 1, "docx-styles", exc.message)]
