@@ -224,6 +224,10 @@ def test_bulletin_tables_show_the_years_figures(made: Path, demo_items: dict[str
     headers = [[c.text for c in t.rows[0].cells] for t in d.tables]
     assert ["名次", "单位", "采集", "年度任务", "完成率", "积分", "等次"] in headers
     assert ["信息标题", "事项", "承办单位", "办理时限", "逾期天数"] in headers
+    scored = [(t, h.index("积分")) for t, h in zip(d.tables, headers, strict=True) if "积分" in h]
+    assert len(scored) == 2
+    for table, column in scored:  # scores with the two decimals they are computed to, as in every other output
+        assert all(re.fullmatch(r"\d+\.\d\d", row.cells[column].text) for row in table.rows[1:])
     overdue = d.tables[[h[0] for h in headers].index("信息标题")]
     assert "关于" in overdue.cell(1, 0).text
     assert styled(d, "Heading 1")[:4] == ["一、总体情况", "二、各单位报送和任务完成情况", "三、委员和信息员报送情况", "四、督办情况"]

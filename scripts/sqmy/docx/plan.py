@@ -298,9 +298,9 @@ class Planner:
                          str(o["overdue_days"])] for o in views.overdue(self.reg, items, day)],
         }
         if scored:
-            rows["units"] = [[str(r["rank"]), r["name"], str(r["items"]), cell(r["quota"]), cell(r["completion"]), cell(r["points"]), r["grade"]]
+            rows["units"] = [[str(r["rank"]), r["name"], str(r["items"]), cell(r["quota"]), cell(r["completion"]), cell(report.Points(r["points"])), r["grade"]]
                              for r in scored["units"] if r["items"] or r["quota"]]
-            rows["people"] = [[str(r["rank"]), r["name"], r["unit"], str(r["items"]), str(r["first_author"]), cell(r["points"])]
+            rows["people"] = [[str(r["rank"]), r["name"], r["unit"], str(r["items"]), str(r["first_author"]), cell(report.Points(r["points"]))]
                               for r in scored["people"][:20]]
         text = self._render("bulletin.md.j2", period=period_words(when.label), flat=flat, rows=rows,
                             rules_name=(rules or {}).get("name", ""), date=day)
