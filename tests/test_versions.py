@@ -66,3 +66,28 @@ def test_hostile_shapes_are_left_to_git(git_office: Office) -> None:
     first = o.git("rev-list", "--max-parents=0", "HEAD").split()[0]
     _, left_since = compare(o.root, since=first)  # a range after a root: what it never changed is not known absent
     assert left_since > left
+
+
+def test_a_rollback_hidden_behind_a_merge_inside_the_branch_is_still_seen(git_office: Office) -> None:
+    """A member's branch takes main in with `-s ours` (its own, unreviewed text wins), and main then merges the
+    branch: the merge's parents' versions come from the resolver, and they must make the audit see the rollback."""
+    o = git_office
+    item = o.new_item()
+    o.git("branch", "side")
+    assert o.review("li-chu", item, "初审", "通过").exit_code == 0
+    assert o.review("zhao-fu", item, "复审", "通过").exit_code == 0
+    assert o.review("chen-shen", item, "审定", "通过", "--route", "转办").exit_code == 0
+    o.git("checkout", "-q", "side")
+    path = o.path(item)
+    path.write_text(path.read_text("utf-8").replace("停车", "停放车辆"), "utf-8")
+    o.commit_all("zhang-wei", "改写")
+    with o.acting("zhang-wei"):
+        o.git("merge", "-q", "-s", "ours", "-m", "并入主线（保留本分支）", "main")
+    o.git("checkout", "-q", "main")
+    with o.acting("li-chu"):
+        o.git("merge", "-q", "--no-ff", "-m", "合并", "side")
+    assert "reviews" not in o.data(item)  # the reviews are gone from main
+    answered, _ = compare(o.root)  # every answer the resolver gives is Git's
+    assert answered > 0
+    rules = {v["rule"] for v in o.audit()}
+    assert rules & {"merge-rollback", "review-edited", "merge-edit"}, rules
