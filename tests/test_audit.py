@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 from pathlib import Path
@@ -418,3 +419,22 @@ def test_readme_explains_every_audit_rule() -> None:
     readme = (REPO / "README.md").read_text("utf-8")
     assert used > {"review-edited", "role", "order"}
     assert [rule for rule in sorted(used) if f"`{rule}`" not in readme] == []
+
+
+def test_a_send_written_by_a_member_or_dated_ahead_is_flagged(git_office: Office) -> None:
+    """已上报 rests on the `sent` record: a member cannot write one by hand, nor the office date one after its commit."""
+    o = git_office
+    item = approved(o)
+    path = o.path(item)
+    fm = FrontMatter(path.read_text("utf-8"))
+    fm.append("sent", {"route": "直报", "to": "市政协办公室", "date": TODAY}, before=("adoptions",))
+    path.write_text(fm.text(), "utf-8")
+    sha = o.commit_all("zhang-wei", "已报送")
+    assert [(v["commit"], v["rule"]) for v in o.audit()] == [(sha, "outcome-not-office")]
+    o.git("reset", "-q", "--hard", "HEAD~1")
+    fm = FrontMatter(path.read_text("utf-8"))
+    ahead = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=30)).isoformat()
+    fm.append("sent", {"route": "直报", "to": "市政协办公室", "date": ahead}, before=("adoptions",))
+    path.write_text(fm.text(), "utf-8")
+    sha = o.commit_all("li-chu", "已报送")  # li-chu holds the office role too
+    assert (sha, "outcome-date") in [(v["commit"], v["rule"]) for v in o.audit()]
