@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqmy import audit as audit_mod
 from sqmy.cli import main
 from sqmy.frontmatter import FrontMatter
+from sqmy.gitio import Git
 from sqmy.paths import Repo
 
 from .conftest import REPO, TODAY
@@ -341,7 +342,8 @@ def test_two_reviews_in_one_commit(git_office: Office) -> None:
     assert {"review-batch", "review-not-by-tool"} <= rules(o.audit())
 
 
-def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["versions-read-ahead-by-the-parent", "each-worker-reads-its-own"])
+def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
     o = git_office
     approved(o)
     item = o.new_item("zhang-wei", "关于增设充电桩的建议")
@@ -349,10 +351,28 @@ def test_parallel_audit_matches_serial(git_office: Office, monkeypatch: pytest.M
     serial = audit_mod.audit(Repo(o.root))
     monkeypatch.setattr(audit_mod, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setenv("SQMY_JOBS", "2")
+    if not fork:  # where workers are spawned, not forked, they cannot inherit what the parent read
+        monkeypatch.setattr(audit_mod.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     parallel = audit_mod.audit(Repo(o.root))
     assert parallel.violations == serial.violations
     assert [v.rule for v in parallel.violations] == ["review-not-by-tool"]
     assert (parallel.changes, parallel.reviews, parallel.commits) == (serial.changes, serial.reviews, serial.commits)
+
+
+def test_history_read_in_shares_is_the_history_read_at_once(git_office: Office) -> None:
+    """Tree diffs and versions are read by several git processes, each a contiguous share: nothing lost or doubled."""
+    o = git_office
+    approved(o)
+    o.new_item("zhang-wei", "关于增设充电桩的建议")
+    shas = o.git("rev-list", "HEAD").split()
+    with Git(o.root) as git:
+        at_once = git.changes(shas)
+        assert len(shas) >= 5
+        assert set(at_once) == set(shas)
+        blobs = [ch.new for found in at_once.values() for ch in found if ch.new]
+        for jobs in (2, 3, len(shas) + 4):
+            assert git.changes(shas, jobs) == at_once
+            assert git.contents(blobs, jobs) == git.contents(blobs) == {b: git.blob(b) for b in blobs}
 
 
 def test_a_review_made_to_look_like_the_bridges_needs_the_bridges_key(signing_office: tuple[Office, dict[str, Path]]) -> None:

@@ -1,7 +1,8 @@
 """`sqmy audit`: prove the review trail from the repository alone.
 
-History is read in one `git log` pass and one tree-diff pass; file versions
-through one persistent `git cat-file` process, each parsed once.  Every
+History is read in one `git log` pass beside one tree-diff pass; file
+versions through `git cat-file --batch`, each read and parsed once (on
+several cores for a long history, gitio._in_shares and _Audit._check).  Every
 commit is audited whatever its shape (root commits, merges of any number of
 parents, merges made by hand) and judged against the registry as it stood on
 the trusted line before the commit entered it (lineage.py), so a branch
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import tempfile
 import zlib
@@ -214,13 +216,23 @@ class Task:
     existed: bool = False  # the path is known from before the audited range (a --since base)
 
 
+# every version the workers need, read by the parent before it forks them (see _Audit._check)
+_READ_AHEAD: dict[str, bytes] = {}
+
+
+def _wanted(tasks: Iterable[Task], huge: frozenset[str]) -> list[str]:
+    """The versions `tasks` read, in their order (history's): git's delta cache then inflates each base once."""
+    return list(dict.fromkeys(b for t in tasks for b in (t.old, t.new, *t.parents) if b and b not in huge))
+
+
 def _check_tasks(root: str, tasks: list[Task], huge: frozenset[str] = frozenset()) -> Report:
     report = Report()
     with Git(Path(root)) as git:
         auditor = _Auditor(git, Registries(git), report, huge)
-        # every version this share needs, read in one process: no round trip per file
-        wanted = dict.fromkeys(b for t in tasks for b in (t.old, t.new, *t.parents) if b and b not in huge)
-        auditor.raw = git.contents(list(wanted))
+        # every version this share needs: read ahead by the parent, the rest in one process (no round trip per file)
+        wanted = _wanted(tasks, huge)
+        auditor.raw = {b: _READ_AHEAD[b] for b in wanted if b in _READ_AHEAD}
+        auditor.raw.update(git.contents([b for b in wanted if b not in auditor.raw]))
         for t in tasks:
             auditor.task(t)
     return report
@@ -721,15 +733,26 @@ class _Audit:
                 self.progress(len(tasks))
             return parts
         # by file: each worker sees every version of its files in order, and parses each once
-        groups: list[list[Task]] = [[] for _ in range(jobs * 4)]
+        groups: list[list[Task]] = [[] for _ in range(jobs * 8)]
         for t in tasks:
             groups[zlib.crc32(t.path.encode()) % len(groups)].append(t)
+        groups.sort(key=len, reverse=True)  # the longest first: no worker is left with a long share at the end
+        # Versions of different files are stored as deltas of each other: a share of the files read on its own
+        # inflates the same bases again and again (4x the reading of all of them in history's order).
+        # Forked workers inherit what the parent read; elsewhere each reads its own share.
+        global _READ_AHEAD
+        forked = "fork" in multiprocessing.get_all_start_methods()
+        if forked:
+            _READ_AHEAD = self.git.contents(_wanted(tasks, huge), jobs)
         parts = []
-        with ProcessPoolExecutor(jobs) as pool:
-            for part, group in zip(pool.map(_check_tasks, [root] * len(groups), groups, [huge] * len(groups)), groups, strict=True):
-                parts.append(part)
-                if self.progress:
-                    self.progress(len(group))
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork") if forked else None) as pool:
+                for part, group in zip(pool.map(_check_tasks, [root] * len(groups), groups, [huge] * len(groups)), groups, strict=True):
+                    parts.append(part)
+                    if self.progress:
+                        self.progress(len(group))
+        finally:
+            _READ_AHEAD = {}
         return parts
 
     # --- commits as a whole ---------------------------------------------------------------------

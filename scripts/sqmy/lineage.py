@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import registry as registry_mod
@@ -139,9 +140,14 @@ def read(git: Git, registries: Registries, since: str | None, rev: str, jobs: in
     """
     head = git.resolve(rev)
     base = git.resolve(since) if since else None
-    commits = git.log([f"{base}..{head}"] if base else [head, f"^{after}"] if after else [head])
+    revs = [f"{base}..{head}"] if base else [head, f"^{after}"] if after else [head]
+    # the tree diffs (the long part) start at once, beside the log that reads the commits themselves
+    with ThreadPoolExecutor(1) as pool:
+        log = pool.submit(git.log, revs)
+        changes = git.changes(git.run("rev-list", *revs).split(), jobs)
+        commits = log.result()
     history = History(commits, base, head, after=after)
-    history.changes = git.changes([c.sha for c in commits], jobs)
+    history.changes = changes
     if base is not None:
         tree = registries.units_tree(base)
         for c in commits:  # a proposed change to BASE: all of it is judged by BASE's registry
