@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
+from sqmy import load as load_mod
 from sqmy import schema, views
 from sqmy.cli import main
 
@@ -74,6 +76,27 @@ def test_status_list_and_summary(office: Path, sqmy: Invoke) -> None:
     assert summary == {"date": "2026-11-28", "total": 2, "summary": {"草稿": 1, "已落实": 1}}
     text = sqmy("status", "--summary").stdout
     assert "样本县政协社情民意信息状态（截至 2026-11-28）：共 2 条" in text
+
+
+@pytest.mark.parametrize("args", [["stats"], ["status", "2025-9999-nobody-1"]], ids=["done", "refused"])
+def test_a_command_leaves_the_cycle_collector_as_it_found_it(office: Path, sqmy: Invoke, args: list[str]) -> None:
+    """Commands freeze what they loaded for the collector (speed); a caller in the same process gets it back as it was."""
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    seen: list[int] = []
+    real = load_mod.load_all
+
+    def load_all(*a: object, **k: object) -> load_mod.Loaded:
+        loaded = real(*a, **k)  # type: ignore[arg-type]
+        seen.append(gc.isenabled())
+        return loaded
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(load_mod, "load_all", load_all)
+        sqmy(*args)
+    assert seen == [False]  # loading ran with the collector paused
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 def test_status_of_one_item(office: Path, sqmy: Invoke) -> None:

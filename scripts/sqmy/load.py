@@ -9,12 +9,14 @@ satisfy is validate.py's; this module decides which files are read and how.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,6 +303,22 @@ class Loaded:
     issues: frozenset[journal.Key] = frozenset()  # every journal issue (year, number) valid items are in, `only` or not
 
 
+@contextlib.contextmanager
+def cycle_collection_paused(*, freeze: bool = False) -> Iterator[None]:
+    """Python's cycle collector paused while many objects are made and none are dropped: it would go through them
+    all again and again for cycles there are none of.  `freeze`: what exists at the end is left out of collections
+    (gc.freeze; still freed when no longer used) until the caller's gc.unfreeze()."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if was:
+            gc.enable()
+
+
 def load_all(repo: Repo, today: dt.date, progress: Progress | None = None, only: Callable[[Journal], bool] | None = None) -> Loaded:
     """The registry and every valid item of `repo`, with all findings.
 
@@ -311,15 +329,16 @@ def load_all(repo: Repo, today: dt.date, progress: Progress | None = None, only:
     registry, findings = registry_mod.load(repo)
     paths = item_files(repo)
     items, journals = [], []
-    for path, entry in zip(paths, checked_entries(repo, Context(repo, registry, today), paths, progress), strict=True):
-        findings.extend(entry.findings)
-        if entry.journal is not None:  # set for a valid item only (_entry)
-            journals.append((path, entry.journal))
-        if only is not None and (entry.journal is None or not only(entry.journal)):
-            continue
-        item = entry.load()
-        if item is not None:
-            items.append(item)
+    with cycle_collection_paused():
+        for path, entry in zip(paths, checked_entries(repo, Context(repo, registry, today), paths, progress), strict=True):
+            findings.extend(entry.findings)
+            if entry.journal is not None:  # set for a valid item only (_entry)
+                journals.append((path, entry.journal))
+            if only is not None and (entry.journal is None or not only(entry.journal)):
+                continue
+            item = entry.load()
+            if item is not None:
+                items.append(item)
     findings.extend(duplicate_ids(repo, paths))
     findings.extend(journal.collisions(repo, journals))
     return Loaded(registry, items, findings, frozenset((j.year, j.issue) for _, j in journals))
