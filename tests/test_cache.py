@@ -195,3 +195,52 @@ def test_a_later_day_reuses_what_no_date_makes_depend_on_the_day(office: Path, m
     assert on("2026-12-06") == ["2025-1201-zhangwei-1.md"]  # and its date is no longer in the future
     assert on("2026-12-07") == []
     assert len(on("2026-11-01")) == 2  # an earlier day (a pinned SQMY_TODAY): dates may be in its future: read again
+
+
+def test_validate_reads_no_items_and_what_it_keeps_still_serves_the_items(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The items are a file of their own: validate reads only the findings, and what validate writes keeps the items."""
+    expected = load(office)
+    repo = Repo(office)
+    checked: list[int] = []
+    real = load_mod.check_items
+    monkeypatch.setattr(load_mod, "check_items", lambda ctx, paths, progress=None: checked.append(len(paths)) or real(ctx, paths, progress))
+    without = cache.read(repo, cache.key(repo), items=False)
+    assert without
+    assert all(e.item is None for e in without.values())
+    valid = next(e for e in without.values() if e.valid)
+    with pytest.raises(RuntimeError):
+        valid.load()  # never taken for an invalid file's missing item
+    # validate after one file changed: that file checked again, the others' items kept for the next command
+    path = office / "items" / "2025" / "2025-1201-zhangwei-1.md"
+    path.write_text(path.read_text("utf-8").replace("title: ", "title: 改写后的", 1), "utf-8")
+    load_mod.validate_paths(repo, [], DAY)
+    assert checked == [1]
+    items, _ = load(office)
+    assert checked == [1, 0]
+    assert len(items) == len(expected[0])
+    assert any(":改写后的" in i for i in items)
+
+
+@pytest.mark.parametrize("damage", ["missing", "other-content", "unsigned"])
+def test_an_item_missing_from_the_items_file_is_checked_again(office: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    expected = load(office)
+    repo = Repo(office)
+    packed = office / cache.ITEMS_FILE
+    key = cache.key(repo)
+    secret = cache._secret()
+    if damage == "missing":
+        packed.unlink()
+    elif damage == "unsigned":
+        packed.write_bytes(packed.read_bytes()[:-1] + b"\0")
+    else:  # a valid file of the right key, holding an item of other content for one path
+        kept = cache._read_signed(repo, cache.ITEMS_FILE, key)
+        assert kept is not None
+        assert secret is not None
+        rel = next(iter(kept))
+        kept[rel] = ("0" * 40, kept[rel][1])
+        assert cache._write_signed(repo, secret, cache.ITEMS_FILE, key, kept)
+    checked: list[int] = []
+    real = load_mod.check_items
+    monkeypatch.setattr(load_mod, "check_items", lambda ctx, paths, progress=None: checked.append(len(paths)) or real(ctx, paths, progress))
+    assert load(office) == expected
+    assert checked == [1 if damage == "other-content" else len(expected[0])]

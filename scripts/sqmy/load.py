@@ -191,7 +191,7 @@ def _init_worker(ctx: Context) -> None:
 
 def _entry(today: dt.date, item: Item | None, found: list[Finding], blob: str) -> cache.Entry:
     packed = pack(item) if item is not None else None
-    return cache.Entry(blob, found, item.journal if item is not None else None, packed, today)
+    return cache.Entry(blob, found, item.journal if item is not None else None, packed, today, item is not None)
 
 
 def _check_chunk(paths: list[str]) -> list[cache.Entry]:
@@ -253,14 +253,16 @@ def _relative(repo: Repo, path: Path) -> str | None:
     return full[len(root) :].replace(os.sep, "/") if full.startswith(root) else None
 
 
-def checked_entries(repo: Repo, ctx: Context, paths: Sequence[Path], progress: Progress | None = None) -> list[cache.Entry]:
+def checked_entries(repo: Repo, ctx: Context, paths: Sequence[Path], progress: Progress | None = None,
+                    items: bool = True) -> list[cache.Entry]:
     """A cache entry for each of `paths`: from the cache when the file still holds what was checked, else checked now.
 
     What a file holds is its Git blob id: from the index for files Git knows unchanged, else hashed here.
-    The cache is rewritten with what was checked now (and keeps every other file's entry)."""
+    The cache is rewritten with what was checked now (and keeps every other file's entry).
+    `items=False`: entries from the cache come without their items (cache.read), for findings alone."""
     use_cache = cache.enabled()
     key = cache.key(repo) if use_cache else ""
-    stored = cache.read(repo, key) if use_cache else {}
+    stored = cache.read(repo, key, items) if use_cache else {}
     rels = [_relative(repo, p) for p in paths]
     known = _index_blobs(repo) if stored else {}
     found: list[cache.Entry | None] = []
@@ -387,7 +389,7 @@ def validate_paths(repo: Repo, targets: Sequence[Path], today: dt.date, progress
         registry_files.update(repo.display(p) for p in registry_mod.iter_files(repo))
     # a broken registry makes every reference check doubtful: always show it
     findings = [f for f in registry_findings if f.path in registry_files or f.severity == "error"]
-    results = checked_entries(repo, Context(repo, registry, today), item_paths, progress)
+    results = checked_entries(repo, Context(repo, registry, today), item_paths, progress, items=False)
     for entry in results:
         findings.extend(entry.findings)
     if all_items:
