@@ -61,6 +61,11 @@ def styled(document: Document, style: str) -> list[str]:
     return [p.text for p in document.paragraphs if p.style is not None and p.style.name == style]
 
 
+def one_line(texts: list[str]) -> list[str]:
+    """Texts without the line breaks a long title or cell text is set with (ooxml.balance)."""
+    return [t.replace("\n", "") for t in texts]
+
+
 def all_text(path: Path) -> str:
     """Every text of the file, headers, footers and tables included."""
     with zipfile.ZipFile(path) as z:
@@ -93,10 +98,10 @@ def test_journal_issue_has_masthead_items_and_banji(made: Path, demo_items: dict
     assert re.fullmatch(rf"{YEAR}年\d+月\d+日", date)
     rule = d.styles["编印行"].element.find(f"{W}pPr/{W}pBdr/{W}bottom")
     assert rule.get(f"{W}color") == "FF0000"
-    assert sorted(styled(d, "信息标题")) == sorted(i.title for i in members)
+    assert sorted(one_line(styled(d, "信息标题"))) == sorted(i.title for i in members)
     reporters = styled(d, "反映人")
     assert len(reporters) == len(members)
-    for item, text in zip(sorted(members, key=lambda i: styled(d, "信息标题").index(i.title)), reporters, strict=True):
+    for item, text in zip(sorted(members, key=lambda i: one_line(styled(d, "信息标题")).index(i.title)), reporters, strict=True):
         person = reg.people[item.authors[0]]  # type: ignore[attr-defined]
         assert text.startswith(f"反映人：{person.name}（")
     # the item bodies, section headings as level-1 headings (黑体)
@@ -173,7 +178,7 @@ def test_referral_starts_with_the_instruction_box(made: Path, demo_items: dict[s
         height = box.rows[0]._tr.trPr.find(f"{W}trHeight")
         assert int(height.get(f"{W}val")) >= 8 * 400
         assert styled(d, "版头") == ["参阅件"]
-        assert styled(d, "信息标题") == [item.title]
+        assert one_line(styled(d, "信息标题")) == [item.title]
 
 
 def test_transfer_letter_with_feedback_form(made: Path, demo_items: dict[str, object]) -> None:
@@ -191,11 +196,11 @@ def test_transfer_letter_with_feedback_form(made: Path, demo_items: dict[str, ob
     assert styled(d, "附件标识") == ["附件1", "附件2"]
     assert d.styles["附件标识"].paragraph_format.page_break_before
     form = d.tables[-1]
-    labels = [row.cells[0].text for row in form.rows]
+    labels = [row.cells[0].text.replace("\n", "") for row in form.rows]  # long labels on two lines
     assert labels == ["信息标题", "转办文号", "承办单位", "办理结果", "办理情况", "单位负责人（签字）"]
-    assert form.cell(0, 1).text == item.title
-    results = form.cell(3, 1).text
-    assert results == "　".join(f"□{choice}" for choice in schema.enum("feedback_result"))
+    assert form.cell(0, 1).text.replace("\n", "") == item.title
+    results = form.cell(3, 1).text  # the check boxes on as many lines as they need, none cut from its label
+    assert re.split("[　\n]", results) == [f"□{choice}" for choice in schema.enum("feedback_result")]
     assert "□已落实" in results
     assert not PHONE.search(all_text(path))
 
@@ -205,7 +210,7 @@ def test_direct_copy_carries_the_item_and_its_reporter(made: Path, demo_items: d
     direct = [i for i in items.values() if i.year == YEAR and "直报" in i.routes and any(r.stage == "审定" for r in i.reviews)]  # type: ignore[attr-defined]
     assert direct
     d = open_docx(made / f"直报-{direct[0].id}.docx")
-    assert styled(d, "信息标题") == [direct[0].title]
+    assert one_line(styled(d, "信息标题")) == [direct[0].title]
     assert styled(d, "反映人")[0].startswith("反映人：")
     assert styled(d, "版记") == [f"信息编号：{direct[0].id}"]
 
@@ -221,16 +226,50 @@ def test_bulletin_tables_show_the_years_figures(made: Path, demo_items: dict[str
     assert summary["采集"] == str(figures["collected"])
     assert summary["上报"] == str(figures["reported"])
     assert summary["市政协采用"] == str(figures["adopted_city"])
-    headers = [[c.text for c in t.rows[0].cells] for t in d.tables]
+    headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in d.tables]  # long headers on two lines
     assert ["名次", "单位", "采集", "年度任务", "完成率", "积分", "等次"] in headers
-    assert ["信息标题", "事项", "承办单位", "办理时限", "逾期天数"] in headers
+    assert ["信息标题和事项", "承办单位", "办理时限", "逾期天数"] in headers
     scored = [(t, h.index("积分")) for t, h in zip(d.tables, headers, strict=True) if "积分" in h]
     assert len(scored) == 2
     for table, column in scored:  # scores with the two decimals they are computed to, as in every other output
         assert all(re.fullmatch(r"\d+\.\d\d", row.cells[column].text) for row in table.rows[1:])
-    overdue = d.tables[[h[0] for h in headers].index("信息标题")]
-    assert "关于" in overdue.cell(1, 0).text
+    overdue = d.tables[[h[0] for h in headers].index("信息标题和事项")]
+    *title, what = overdue.cell(1, 0).text.split("\n")  # the title (on even lines where it is long), then the matter
+    assert "关于" in "".join(title)
+    assert re.fullmatch(r"(转办　示政协转〔\d{4}〕\d+号|批示　.+)", what)
     assert styled(d, "Heading 1")[:4] == ["一、总体情况", "二、各单位报送和任务完成情况", "三、委员和信息员报送情况", "四、督办情况"]
+
+
+def test_bulletin_has_the_red_masthead_and_a_document_number(made: Path, demo_items: dict[str, object]) -> None:
+    reg = demo_items["reg"]
+    d = open_docx(made / f"通报-{YEAR}.docx")
+    assert d.paragraphs[0].style.name == "发文机关标志"
+    assert styled(d, "发文机关标志") == [reg.office.name]  # type: ignore[attr-defined]
+    assert str(d.styles["发文机关标志"].font.color.rgb) == "FF0000"
+    assert styled(d, "发文字号") == [f"示政协通〔{YEAR}〕1号"]  # the 转办函's 代字 示政协转, 转 made 通; a year's 通报 is 1号
+
+
+@pytest.mark.parametrize(("label", "number"), [("2026", "1"), ("2026H2", "2"), ("2026Q3", "3"), ("2026-07", "7"), ("2026-01-01至2026-03-31", "1")])
+def test_bulletin_number_follows_the_period(demo_items: dict[str, object], label: str, number: str) -> None:
+    office = demo_items["reg"].office  # type: ignore[attr-defined]
+    assert documents.bulletin_number(office, label, dt.date(2026, 12, 1)) == f"示政协通〔2026〕{number}号"
+    bare = dataclasses.replace(office, letter_prefix="")
+    assert documents.bulletin_number(bare, label, dt.date(2027, 1, 5)) == f"示例县政协通〔2027〕{number}号"
+
+
+def test_reporter_line_names_the_unit_once(demo_items: dict[str, object]) -> None:
+    """A function that already names the unit (社法委主任 of 社法委) is not preceded by the unit again."""
+    reg = demo_items["reg"]
+    items = list(demo_items["items"].values())  # type: ignore[attr-defined]
+    planner = documents.Planner(Repo(REPO), reg, items, dt.date.fromisoformat(TODAY))  # type: ignore[arg-type]
+    people = reg.people  # type: ignore[attr-defined]
+    units = reg.units  # type: ignore[attr-defined]
+    repeated = next(p for p in people.values() if p.title and p.unit in units and units[p.unit].label in p.title)
+    other = next(p for p in people.values() if p.title and p.unit in units and units[p.unit].label not in p.title
+                 and units[p.unit].name not in p.title)
+    item = next(i for i in items if i.authors)
+    assert planner.reporter(dataclasses.replace(item, authors=(repeated.id,))) == f"反映人：{repeated.name}（{repeated.title}）"
+    assert planner.reporter(dataclasses.replace(item, authors=(other.id,))) == f"反映人：{other.name}（{units[other.unit].label}，{other.title}）"
 
 
 # --- the batch ----------------------------------------------------------------------------

@@ -145,6 +145,10 @@ def test_banji_rows_between_rules_at_the_foot_of_the_page() -> None:
     assert after.tag == f"{{{W}}}p"  # a paragraph after the table: Word wants one before the section ends
     assert val(table, "w:tblPr/w:tblpPr", "vertAnchor") == "margin"
     assert val(table, "w:tblPr/w:tblpPr", "tblpYSpec") == "bottom"
+    # placed from the page's edge, the left margin in: LibreOffice floats it too (from the margin it keeps a table
+    # as wide as the type area in the text flow, after the last line)
+    assert val(table, "w:tblPr/w:tblpPr", "horzAnchor") == "page"
+    assert val(table, "w:tblPr/w:tblpPr", "tblpX") == str(ooxml.LEFT_MARGIN)
     borders = table.find("w:tblPr/w:tblBorders", NS)
     assert {side: val(borders, f"w:{side}", "sz") or val(borders, f"w:{side}") for side in ("top", "bottom", "insideH", "left", "right", "insideV")} == {
         "top": "8", "bottom": "8", "insideH": "6", "left": "nil", "right": "nil", "insideV": "nil"}  # 0.35 mm outside, 0.25 mm between
@@ -155,6 +159,60 @@ def test_banji_rows_between_rules_at_the_foot_of_the_page() -> None:
     assert {val(r, ".//w:pPr/w:pStyle") for r in rows} == {"版记"}
 
 
+def test_banji_belongs_to_the_paragraph_after_it() -> None:
+    """Given the document's last paragraph, the 版记 comes right before it: it floats with that paragraph, never alone."""
+    last = ooxml.paragraph("反映人", "反映人：张薇（委员）")
+    table, after = parse(ooxml.banji(["报：市政协。"], anchor=last))
+    assert table.tag == f"{{{W}}}tbl"
+    assert texts(after) == ["反映人：张薇（委员）"]
+
+
 def test_page_break() -> None:
     (p,) = parse(ooxml.page_break())
     assert val(p, "w:r/w:br", "type") == "page"
+
+
+# --- lines that must not break -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("title", [
+    "关于进一步加强农村留守老人关爱服务体系建设的建议案",  # 25 characters: 13 + 12, not 20 + 5
+    "关于转办《关于加快推进城区老旧小区加装电梯工作的建议》的函",
+    "关于2026年第一季度全县社情民意信息工作开展情况的通报",
+    "关于解决示政协转〔2026〕12号转办事项中群众反映的若干问题的建议",
+    "一二三四五六七八九十一二三四五六七八九十一",  # 21: one character too many for a line of 20
+])
+def test_a_long_title_is_cut_into_even_lines(title: str) -> None:
+    lines = ooxml.balance(title, 20).split("\n")
+    assert "".join(lines) == title
+    assert len(lines) == 2
+    widths = [ooxml.text_width(line) for line in lines]
+    assert all(w <= 20 for w in widths)
+    assert widths[0] >= widths[1] >= widths[0] - 2  # even, the upper line no shorter (梯形)
+    assert not re.search(r"\d\n\d|〔\n|\n[〕》），。]|[《（]\n", "\n".join(lines))  # never inside a number or at a bracket
+
+
+def test_a_title_that_fits_or_has_its_own_breaks_stays() -> None:
+    assert ooxml.balance("关于县城区停车难问题亟待破解的建议", 20) == "关于县城区停车难问题亟待破解的建议"
+    assert ooxml.balance("第一行很长很长很长很长\n第二行", 5) == "第一行很长很长很长很长\n第二行"
+
+
+def test_columns_widen_for_what_must_not_break() -> None:
+    """A 文号, a date, the 年 月 日 left blank and a percentage each fit their column at 14 pt; a column with room gives way."""
+    letter, blank = "示政协转〔2026〕12号", "　　年　　月　　日"
+    rows: list[list[ooxml.Cell | str]] = [
+        [ooxml.Cell("转办文号", header=True), ooxml.Cell(letter), ooxml.Cell("联系人及电话", header=True), ooxml.Cell(blank)],
+        [ooxml.Cell("办理结果", header=True), ooxml.Cell("　".join(f"□{c}" for c in ("已落实", "部分落实", "正在落实", "未落实", "不予办理")), span=3)],
+    ]
+    (table,) = parse(ooxml.table(rows, [2.4, 3.6, 2.4, 3.2], header=False))
+    cols = [int(c.get(f"{{{W}}}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+    assert sum(cols) == ooxml.TEXT_WIDTH
+    room = [c - ooxml.CELL_MARGINS for c in cols]
+    assert room[1] >= round(ooxml.text_width(letter) * 14 * 20)
+    assert room[3] >= round(ooxml.text_width(blank) * 14 * 20)
+    first, second = table.findall("w:tr", NS)
+    assert texts(first.findall("w:tc", NS)[2]) == ["联系人", "及电话"]  # a long header on two even lines
+    choices = texts(second.findall("w:tc", NS)[1])
+    assert "".join(choices).replace("　", "") == "□已落实□部分落实□正在落实□未落实□不予办理"
+    assert all(ooxml.text_width(line) * 14 * 20 <= sum(room[1:]) + 2 * ooxml.CELL_MARGINS for line in choices)
+    assert all(part.startswith("□") for line in choices for part in line.split("　"))  # no check box cut from its label

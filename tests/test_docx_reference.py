@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from docx.document import Document
 from docx.shared import Mm, Pt
 
 from sqmy import cache
-from sqmy.docx import ooxml
+from sqmy.docx import fonts, ooxml
 from sqmy.docx import reference as docxstyle
 from sqmy.errors import SqmyError
 from sqmy.paths import Repo
@@ -178,3 +180,61 @@ def test_a_cached_reference_cut_short_is_rebuilt(tmp_path: Path, monkeypatch: py
     again = docxstyle.reference_doc(Repo(REPO))
     assert again == first
     assert again.read_bytes() == whole
+
+
+# --- fonts: the official one, then its 替代链 -----------------------------------------------------------
+
+
+def test_each_official_font_has_a_chain_ending_in_linux_fonts(definition: dict[str, Any]) -> None:
+    chains = docxstyle.chains(definition["fonts"])
+    assert set(chains) == {"方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体"}
+    assert [chains[f][0] for f in ("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312")] == ["华文中宋", "仿宋", "楷体"]  # Windows first
+    assert "Noto Serif CJK SC" in chains["仿宋_GB2312"]
+    assert "Noto Sans CJK SC" in chains["黑体"]
+    assert "AR PL UKai CN" in chains["楷体_GB2312"]
+    assert docxstyle.chains({"仿宋_GB2312": "仿宋"}) == {"仿宋_GB2312": ["仿宋"]}  # one name is a chain of one
+
+
+def test_font_table_gives_word_the_first_alternative_and_its_kind() -> None:
+    """Word reads one alternative name (w:altName, at most 31 characters) and finds a like face by PANOSE class and family."""
+    with zipfile.ZipFile(docxstyle.reference_doc(Repo(REPO))) as z:
+        table = z.read("word/fontTable.xml").decode()
+    assert ('<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/><w:panose1 w:val="02010609060101010101"/>'
+            '<w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>') in table
+    assert '<w:font w:name="方正小标宋简体"><w:altName w:val="华文中宋"/><w:panose1 w:val="02010600040101010101"/>' in table
+    assert '<w:font w:name="楷体_GB2312"><w:altName w:val="楷体"/>' in table
+    assert "Noto" not in table  # Linux names are for fontconfig (sqmy.docx.fonts), not for Word
+
+
+def test_fontconfig_rules_put_the_chain_after_the_official_font(definition: dict[str, Any], tmp_path: Path) -> None:
+    """The rules `python -m sqmy.docx.fonts` writes, installed as a Linux user installs them: fontconfig then answers each
+    official name with the first font of its chain that the machine has, as strongly as the Chinese language would pick."""
+    if shutil.which("fc-match") is None:
+        pytest.skip("未安装 fontconfig 工具（fc-match）")
+    rules = tmp_path / "fontconfig" / "conf.d" / fonts.FILE_NAME
+    rules.parent.mkdir(parents=True)
+    rules.write_text(fonts.fontconfig(definition["fonts"]), "utf-8")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path))
+
+    def match(name: str, **extra: str) -> str:
+        return subprocess.run(["fc-match", f"{name}:lang=zh-cn", "family"], capture_output=True, text=True, check=True,
+                              env={**env, **extra}).stdout.strip()
+
+    installed = set(subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout.split("\n"))
+    families = {name for line in installed for name in line.split(",")}
+    for official, chain in docxstyle.chains(definition["fonts"]).items():
+        available = [alt for alt in chain if alt in families]
+        if official in families or not available:
+            continue
+        assert match(official) == available[0], official
+    if "Noto Serif CJK SC" in families:  # without the rules, fontconfig answers 仿宋_GB2312 with its sans-serif default
+        assert match("仿宋_GB2312") == "Noto Serif CJK SC"
+        assert match("仿宋_GB2312", XDG_CONFIG_HOME=str(tmp_path / "none")) != "Noto Serif CJK SC"
+
+
+def test_fonts_module_prints_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert fonts.main([str(REPO)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('<?xml version="1.0"?>')
+    assert "<family>楷体_GB2312</family>" in out
+    assert "<accept><family>楷体</family><family>AR PL UKai CN</family>" in out

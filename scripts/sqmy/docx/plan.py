@@ -39,7 +39,7 @@ from ..errors import Incomplete, SqmyError
 from ..fsutil import write_bytes
 from ..items import Item, Transfer
 from ..paths import Repo
-from ..registry import Registry
+from ..registry import Office, Registry
 from ..status import STALE, approved_on, derive
 from . import ooxml, pandoc
 
@@ -107,6 +107,21 @@ def period_words(label: str) -> str:
     return label
 
 
+def bulletin_number(office: Office, label: str, day: dt.date) -> str:
+    """The 通报's 发文字号, in the form of the 转办函's letters: the office's 代字, the year it is issued, a serial.
+
+    The 代字 is the 转办函's (`rules.letter_prefix`, 示政协转) with 转 made 通 (示政协通); an office without one uses
+    its short name and 通. sqmy keeps no register of 通报, so the serial follows the period: a year's 通报 is 1号,
+    a half-year's, quarter's or month's its number in the year (2026H2 → 2号, 2026Q3 → 3号, 2026-07 → 7号), a span of
+    days 1号. An office that numbers them otherwise changes the number in Word."""
+    prefix = office.letter_prefix or ""
+    prefix = prefix[:-1] + "通" if prefix.endswith("转") else (prefix or office.short_name) + "通"
+    serial = 1
+    if m := re.fullmatch(r"\d{4}(?:[QH](\d)|-(\d{2}))", label):
+        serial = int(m.group(1) or m.group(2))
+    return f"{prefix}〔{day.year}〕{serial}号"
+
+
 def md_escape(text: object) -> str:
     """Inline text that pandoc must read as text, not as Markdown (one line, whatever breaks it held)."""
     return " ".join(_MD_SPECIAL.sub(r"\\\1", ooxml.xml_text(str(text))).splitlines())
@@ -131,6 +146,27 @@ def _body(item: Item) -> str:
             fence = not fence
         lines.append(line[1:] if not fence and re.match(r"^#{2,6}\s", line) else line)
     return ooxml.body("\n".join(lines).strip("\n"))
+
+
+def _display_capacity(repo: Repo) -> dict[str, float]:
+    """For each centred display style of styles.yml (a title, a masthead: 18 points or more), how many characters of
+    its size fit on a line of the type area. An unreadable definition gives none (making the document reports it)."""
+    from . import reference  # noqa: PLC0415
+
+    try:
+        definition, _ = reference.load_definition(repo)
+        geometry = reference.Geometry(definition["page"])
+    except (SqmyError, KeyError, TypeError):
+        return {}
+    styles = definition.get("styles") or {}
+    out = {}
+    for name in styles:
+        spec = reference.effective(styles, name)
+        size = spec.get("size", 16)
+        if spec.get("align") == "center" and isinstance(size, (int, float)) and size >= 18:
+            indent = (spec.get("left_chars", 0) + spec.get("right_chars", 0)) * size * 20
+            out[name] = (geometry.text_width - indent) / (size * 20)
+    return out
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -158,13 +194,20 @@ class Planner:
         )
         self.env.filters["md"] = md_escape
         self.env.filters["cn_date"] = chinese_date
+        self.capacity = _display_capacity(repo)
         self.env.globals.update(
-            raw=ooxml.raw, para=ooxml.paragraph, table=ooxml.table, cell=ooxml.Cell, box=ooxml.box,
+            raw=ooxml.raw, para=self.para, table=ooxml.table, cell=ooxml.Cell, box=ooxml.box,
             page_break=ooxml.page_break, office=reg.office, reporter=self.reporter, body=_body,
             unit_name=self.unit_name, banji=self.banji,
         )
 
     # helpers the templates call
+
+    def para(self, style: str, text: str = "", **options: Any) -> str:
+        """ooxml.paragraph; a title (a centred display style) too long for one line is cut into even lines (ooxml.balance)."""
+        if style in self.capacity:
+            text = ooxml.balance(str(text), self.capacity[style])
+        return ooxml.paragraph(style, text, **options)
 
     def unit_name(self, unit_id: str) -> str:
         unit = self.reg.units.get(unit_id)
@@ -180,18 +223,23 @@ class Planner:
                 continue
             unit = self.reg.units.get(person.unit)
             function = person.title or person.kind
-            detail = "，".join(x for x in ((unit.label if unit else ""), function) if x)
+            label = unit.label if unit else ""
+            # a function that already names the unit (社法委主任 of 社法委) says it once
+            if unit and any(name and name in function for name in (unit.label, unit.name, unit.short)):
+                label = ""
+            detail = "，".join(x for x in (label, function) if x)
             parts.append(f"{person.name}（{detail}）" if detail else person.name)
         return "反映人：" + "；".join(parts)
 
-    def banji(self, day: dt.date, editor: str | None = None, what: str = "印发") -> str:
-        """The 版记: 报/送/发 from the office settings, then who printed it, when, and how many."""
+    def banji(self, day: dt.date, editor: str | None = None, what: str = "印发", anchor: str | None = None) -> str:
+        """The 版记: 报/送/发 from the office settings, then who printed it, when, and how many; then `anchor`,
+        the document's last paragraph (para(…)), which keeps the 版记 company on its page (ooxml.banji)."""
         office = self.reg.office
         rows = [f"{key}：{'，'.join(names)}。" for key in ("报", "送", "发") if (names := office.distribution.get(key))]
         rows.append(f"{editor or office.journal_editor}\t{chinese_date(day)}{what}")
         if office.print_count:
             rows.append(f"（共印{office.print_count}份）")
-        return ooxml.raw(ooxml.banji(rows))
+        return ooxml.raw(ooxml.banji(rows, anchor) if anchor is not None else ooxml.banji(rows))
 
     def _render(self, template: str, **values: Any) -> str:
         import jinja2  # noqa: PLC0415
@@ -294,7 +342,8 @@ class Planner:
             ],
             "quota": [[q["name"], str(q["quota"]), str(q["collected"]), str(q["edited"]), cell(q["completion"])] for q in counts["quota"]],
             "units": [], "people": [],
-            "overdue": [[shown(o["title"]), f"{o['kind']}（{o['letter']}）", o["to_name"], chinese_date(dt.date.fromisoformat(o["due"])),
+            # the title with what is overdue under it (转办 and its 文号): a column of its own left too little for the title
+            "overdue": [[f"{shown(o['title'])}\n{o['kind']}　{o['letter']}", o["to_name"], chinese_date(dt.date.fromisoformat(o["due"])),
                          str(o["overdue_days"])] for o in views.overdue(self.reg, items, day)],
         }
         if scored:
@@ -303,7 +352,7 @@ class Planner:
             rows["people"] = [[str(r["rank"]), r["name"], r["unit"], str(r["items"]), str(r["first_author"]), cell(report.Points(r["points"]))]
                               for r in scored["people"][:20]]
         text = self._render("bulletin.md.j2", period=period_words(when.label), flat=flat, rows=rows,
-                            rules_name=(rules or {}).get("name", ""), date=day)
+                            rules_name=(rules or {}).get("name", ""), date=day, number=bulletin_number(self.reg.office, when.label, day))
         safe = re.sub(r"[^\w\-]", "-", when.label)
         return Doc("bulletin", f"通报-{safe}.docx", when.start.year, text, ())
 

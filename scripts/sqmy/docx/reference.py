@@ -184,7 +184,7 @@ def build(definition: Mapping[str, Any]) -> bytes:
         if "based_on" in spec:
             style.base_style = document.styles[spec["based_on"]]
         style.quick_style = True
-        _set_style(style.element, _effective(styles, name), geometry, latin)
+        _set_style(style.element, effective(styles, name), geometry, latin)
 
     _defaults(document, definition["styles"].get("Normal", {}).get("font", "宋体"), latin, geometry.body_size)
     _page(document, geometry)
@@ -197,7 +197,7 @@ def build(definition: Mapping[str, Any]) -> bytes:
     return _font_table(out.getvalue(), definition["fonts"])
 
 
-def _effective(styles: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, Any]:
+def effective(styles: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, Any]:
     """A style's own settings over those of its bases (Word would inherit them too,
     but pandoc's defaults on standard styles must be overridden explicitly)."""
     chain: list[Mapping[str, Any]] = []
@@ -361,20 +361,45 @@ def _footers(document: Any, spec: Mapping[str, Any], g: Geometry, latin: str) ->
         ))
 
 
-def _font_table(docx_bytes: bytes, fonts: Mapping[str, str]) -> bytes:
-    """Declare each official font with its fallback (w:altName) and the GB2312 charset."""
+# How Word on Windows records the fonts a 替代链 usually starts with (PANOSE, family, pitch): with them in the font
+# table, Word finding neither the official font nor its alternative still picks a face of the same kind (a Song,
+# a FangSong, a Kai, a Hei) by its metrics, instead of the first Chinese font it has.
+_WINDOWS_FONTS = {
+    **dict.fromkeys(("宋体", "SimSun", "新宋体", "NSimSun"), ("02010600030101010101", "auto", "variable")),
+    **dict.fromkeys(("仿宋", "FangSong", "楷体", "KaiTi", "黑体", "SimHei"), ("02010609060101010101", "modern", "fixed")),
+    **dict.fromkeys(("华文中宋", "STZhongsong"), ("02010600040101010101", "auto", "variable")),
+}
+ALT_NAME_MAX = 31  # Word reads one alternative name of at most 31 characters ([MS-OI29500] 2.1.262)
+
+
+def chains(fonts: Mapping[str, Any]) -> dict[str, list[str]]:
+    """styles.yml's `fonts`: each official font and the fonts to use, in order, where it is missing (one name or a list)."""
+    return {name: [alt] if isinstance(alt, str) else list(alt) for name, alt in fonts.items()}
+
+
+def _font_table(docx_bytes: bytes, fonts: Mapping[str, Any]) -> bytes:
+    """Declare each official font with its 替代链 in the way Word reads it: the first alternative Word can name
+    (w:altName, one name), the PANOSE class, family and pitch of that alternative, and the GB2312 charset."""
+    entries = []
+    for name, chain in chains(fonts).items():
+        alt = next((a for a in chain if len(a) <= ALT_NAME_MAX), None)
+        panose, family, pitch = _WINDOWS_FONTS.get(alt or "", _WINDOWS_FONTS.get(name, ("", "auto", "variable")))
+        entries.append(
+            f"<w:font w:name={quoteattr(name)}>"
+            + (f"<w:altName w:val={quoteattr(alt)}/>" if alt else "")
+            + (f'<w:panose1 w:val="{panose}"/>' if panose else "")
+            + f'<w:charset w:val="86"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+        )
     source = zipfile.ZipFile(io.BytesIO(docx_bytes))
-    entries = "".join(
-        f'<w:font w:name={quoteattr(name)}><w:altName w:val={quoteattr(alt)}/><w:charset w:val="86"/>'
-        '<w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
-        for name, alt in fonts.items()
-    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "word/fontTable.xml":
                 text = data.decode("utf-8")
-                data = text.replace("</w:fonts>", entries + "</w:fonts>").encode("utf-8")
-            target.writestr(info, data)
+                data = text.replace("</w:fonts>", "".join(entries) + "</w:fonts>").encode("utf-8")
+            # a fixed time: the same definition gives the same bytes, whenever it is built (python-docx stamps the time of saving)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(fixed, data)
     return out.getvalue()
