@@ -58,10 +58,16 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+PHONE = 390  # px: leaders read the archive on their phones
+DESKTOP = 1280
+
+
 @contextlib.contextmanager
-def _tab(browser: object, *servers: str) -> Iterator[tuple[object, list[str], list[str]]]:
-    """A browser tab that may load from `servers` only: what it asks elsewhere, and requests that failed, are listed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def _tab(browser: object, *servers: str, width: int = DESKTOP) -> Iterator[tuple[object, list[str], list[str]]]:
+    """A browser tab that may load from `servers` only: what it asks elsewhere, and requests that failed, are listed.
+    At PHONE width it is a phone's (touch, the viewport as a phone reads the page's)."""
+    phone = width == PHONE
+    context = browser.new_context(viewport={"width": width, "height": 844 if phone else 900}, is_mobile=phone, has_touch=phone)  # type: ignore[attr-defined]
     outside: list[str] = []
     failed: list[str] = []
 
@@ -178,7 +184,7 @@ def test_charts_are_drawn_with_chinese_labels(page: tuple[object, list[str], lis
     assert box["height"] > 150
     labels = charts.first.locator("text").all_text_contents()
     assert "采集" in labels
-    assert "市政协采用" in labels
+    assert "采用" in labels  # the conversion chain's steps: 采集 → 采编 → 上报 → 采用 → …
     assert outside == []
     assert failed == []
     SHOTS.mkdir(exist_ok=True)
@@ -253,5 +259,252 @@ def test_search_in_an_archive_without_items(browser: object, tmp_path: Path, mon
         tab.goto(f"{url}/search/?q=加装电梯")  # type: ignore[attr-defined]
         tab.locator("#sqmy-count", has_text="没有找到与“加装电梯”有关的信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
         assert tab.locator(".sqmy-result").count() == 0  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []
+
+
+# --- the search box in the header of every page ---------------------------------------------------------------
+
+HEADER = ".sqmy-header-search"
+RESULTS = f"{HEADER} .md-search-result__item"
+NOTHING = "没有找到与“{}”有关的信息，请换个字词或少用几个字再试"
+
+
+@pytest.fixture(scope="module")
+def public_server(built: Path) -> Iterator[str]:
+    with _serving(built / "site-public") as url:
+        yield url
+
+
+def _type_in_the_header(tab: object, width: int, query: str) -> None:
+    """`query` typed into the header's box as a reader does: on a phone behind the magnifier, on a desktop in the bar."""
+    box = tab.locator(".md-search__input")  # type: ignore[attr-defined]
+    if width == PHONE:
+        panel = tab.locator(".md-search__inner").bounding_box()  # type: ignore[attr-defined]
+        assert panel["width"] < 1  # the header has room for the magnifier only: the box is folded away
+        tab.locator("label.md-header__button[for=__search]").tap()  # type: ignore[attr-defined]
+    else:
+        assert box.is_visible()
+        box.click()
+    tab.wait_for_function("document.activeElement && document.activeElement.classList.contains('md-search__input')")  # type: ignore[attr-defined]
+    box.press_sequentially(query)
+
+
+def _said(tab: object) -> str:
+    count = tab.locator(f"{HEADER} .sqmy-count")  # type: ignore[attr-defined]
+    count.locator("text=信息").wait_for(timeout=10_000)
+    return str(count.inner_text())
+
+
+def _within_the_screen(tab: object, locator: object) -> None:
+    """`locator` lies within the screen's width once the theme's panel has opened (it widens from nothing)."""
+    tab.wait_for_function("e => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth + 1 && r.width > 100 }",  # type: ignore[attr-defined]
+                          arg=locator.element_handle(), timeout=5_000)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+@pytest.mark.parametrize("path", ["", "items/2025/2025-0512-yangshufen-1/", "by/year/2025/", "stats/"])
+def test_the_header_box_finds_items_from_any_page(browser: object, server: str, width: int, path: str) -> None:
+    """On every kind of page, the header's box drops the results down as one types (the theme's search panel, which
+    covers a phone's screen); a result opens the item; nothing is fetched from elsewhere, no request fails."""
+    with _tab(browser, server, width=width) as (tab, outside, failed):
+        tab.goto(f"{server}/{path}")  # type: ignore[attr-defined]
+        _type_in_the_header(tab, width, "加装电梯")
+        hit = tab.locator(f"{RESULTS} h1", has_text="关于加快推进老旧小区加装电梯和地下管网改造的建议").first  # type: ignore[attr-defined]
+        hit.wait_for(timeout=10_000)
+        assert hit.is_visible()
+        _within_the_screen(tab, hit)
+        assert _said(tab).startswith("找到 ")
+        assert tab.locator(f"{RESULTS} mark").count() > 0  # type: ignore[attr-defined]  # the query is marked
+        assert tab.evaluate("document.documentElement.lang") == "zh"  # type: ignore[attr-defined]
+        hit.click()
+        tab.wait_for_url("**/items/**")  # type: ignore[attr-defined]
+        assert tab.inner_text("h1") == "关于加快推进老旧小区加装电梯和地下管网改造的建议"  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_the_header_box_says_when_nothing_is_found(browser: object, server: str, width: int) -> None:
+    with _tab(browser, server, width=width) as (tab, outside, failed):
+        tab.goto(f"{server}/journal/")  # type: ignore[attr-defined]
+        _type_in_the_header(tab, width, "量子纠缠")
+        message = tab.locator(f"{HEADER} .sqmy-count", has_text="没有找到")  # type: ignore[attr-defined]
+        message.wait_for(timeout=10_000)
+        assert message.inner_text() == NOTHING.format("量子纠缠")
+        assert message.is_visible()
+        assert tab.locator(RESULTS).count() == 0  # type: ignore[attr-defined]
+        assert not tab.locator(f"{HEADER} .sqmy-more").is_visible()  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []
+
+
+def _more_until_all(tab: object, items: str, more: str, total: int) -> None:
+    """Every "更多结果" press shows up to 10 more; the button is there exactly while some are not shown."""
+    expected = min(total, 10)
+    while True:
+        tab.wait_for_function(f"document.querySelectorAll({items!r}).length >= {expected}")  # type: ignore[attr-defined]
+        assert tab.locator(items).count() == expected  # type: ignore[attr-defined]
+        button = tab.locator(more)  # type: ignore[attr-defined]
+        if expected == total:
+            assert not button.is_visible()
+            return
+        assert button.is_visible()
+        assert button.inner_text() == "更多结果"
+        expected = min(total, expected + 10)
+        button.click()
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+@pytest.mark.parametrize("where", ["header", "page"])
+def test_more_results_only_while_there_are_more(browser: object, server: str, width: int, where: str) -> None:
+    """建议 is in most items: ten at first and "更多结果" until all are shown, then no button; 撂荒 is in a few:
+    no button at all. In the header's dropdown and on the search page alike."""
+    items, more = (RESULTS, f"{HEADER} .sqmy-more") if where == "header" else (".sqmy-result", "#sqmy-more")
+    with _tab(browser, server, width=width) as (tab, outside, failed):
+        for query, many in (("建议", True), ("撂荒", False)):
+            if where == "header":
+                tab.goto(f"{server}/")  # type: ignore[attr-defined]
+                _type_in_the_header(tab, width, query)
+                said = _said(tab)
+            else:
+                tab.goto(f"{server}/search/?q={query}")  # type: ignore[attr-defined]
+                tab.locator("#sqmy-count", has_text="信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+                said = tab.inner_text("#sqmy-count")  # type: ignore[attr-defined]
+            found = re.fullmatch(rf"找到 (\d+) 条与“{query}”有关的信息", said)
+            assert found, said
+            total = int(found.group(1))
+            assert (total > 20) if many else (0 < total <= 10), total
+            _more_until_all(tab, items, more, total)
+            titles = tab.locator(items).all_inner_texts()  # type: ignore[attr-defined]
+            assert len(set(titles)) == total  # no item twice
+    assert outside == []
+    assert failed == []
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_enter_in_the_header_opens_the_search_page(browser: object, server: str, width: int) -> None:
+    with _tab(browser, server, width=width) as (tab, outside, failed):
+        tab.goto(f"{server}/items/2025/2025-0512-yangshufen-1/")  # type: ignore[attr-defined]
+        _type_in_the_header(tab, width, "养老服务")
+        assert _said(tab).startswith("找到 ")
+        tab.locator(RESULTS).first.wait_for()  # type: ignore[attr-defined]  # (Enter before them would stop the index's pieces on their way)
+        tab.keyboard.press("Enter")  # type: ignore[attr-defined]
+        tab.wait_for_url("**/search/?q=*")  # type: ignore[attr-defined]
+        assert tab.input_value("#sqmy-q") == "养老服务"  # type: ignore[attr-defined]
+        tab.locator(".sqmy-result a", has_text="关于破解社区嵌入式养老服务设施运营难题的建议").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []
+
+
+def test_escape_and_the_overlay_close_the_header_box(page: tuple[object, list[str], list[str]], server: str) -> None:
+    tab, _, _ = page
+    tab.goto(f"{server}/stats/")  # type: ignore[attr-defined]
+    _type_in_the_header(tab, DESKTOP, "撂荒")
+    tab.locator(f"{RESULTS} h1").first.wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    tab.keyboard.press("Escape")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.getElementById('__search').checked") is False  # type: ignore[attr-defined]
+    tab.wait_for_function("getComputedStyle(document.querySelector('.md-search__output')).opacity === '0'")  # type: ignore[attr-defined]
+    tab.click(".md-search__input")  # type: ignore[attr-defined]  # the query and its results are still there
+    assert tab.evaluate("document.getElementById('__search').checked") is True  # type: ignore[attr-defined]
+    assert tab.locator(RESULTS).count() > 0  # type: ignore[attr-defined]
+    tab.locator(f"{HEADER} .sqmy-clear").click()  # type: ignore[attr-defined]  # ×: the box is empty, ready for another query
+    assert tab.input_value(".md-search__input") == ""  # type: ignore[attr-defined]
+    assert tab.locator(RESULTS).count() == 0  # type: ignore[attr-defined]
+    assert tab.inner_text(f"{HEADER} .sqmy-count") == "输入要查找的字词，如：老旧小区改造"  # type: ignore[attr-defined]
+    tab.keyboard.press("Enter")  # type: ignore[attr-defined]  # nothing to look for: the page stays
+    assert tab.url == f"{server}/stats/"  # type: ignore[attr-defined]
+    tab.mouse.click(5, 600)  # type: ignore[attr-defined]  # the dimmed page around the box
+    assert tab.evaluate("document.getElementById('__search').checked") is False  # type: ignore[attr-defined]
+
+
+def test_the_public_header_box_finds_public_items_only(browser: object, built: Path, public_server: str) -> None:
+    """The public edition's box searches the public index: every item it finds is in the public edition, and an
+    internal item's title finds nothing."""
+    public = {row["url"] for row in json.loads((built / "site-public" / "items.json").read_text("utf-8"))["items"]}
+    internal = [row for row in json.loads((built / "site" / "items.json").read_text("utf-8"))["items"] if row["url"] not in public]
+    assert internal
+    with _tab(browser, public_server) as (tab, outside, failed):
+        tab.goto(f"{public_server}/")  # type: ignore[attr-defined]
+        _type_in_the_header(tab, DESKTOP, "建议")
+        total = int(re.match(r"找到 (\d+) 条", _said(tab)).group(1))  # type: ignore[union-attr]
+        _more_until_all(tab, RESULTS, f"{HEADER} .sqmy-more", total)
+        links = tab.locator(f"{RESULTS} a").evaluate_all("links => links.map(a => new URL(a.href).pathname)")  # type: ignore[attr-defined]
+        assert links
+        assert {link.strip("/") + "/" for link in links} <= public
+        tab.fill(".md-search__input", internal[0]["title"])  # type: ignore[attr-defined]
+        tab.locator(f"{HEADER} .sqmy-count", has_text="没有找到").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+        assert tab.locator(RESULTS).count() == 0  # type: ignore[attr-defined]
+    assert outside == []
+    assert failed == []
+
+
+# --- one name, in Chinese, on every page ------------------------------------------------------------------------
+
+SITES = {"site": "示例县政协社情民意信息", "site-public": "示例县政协社情民意信息（公开版）"}
+# what mkdocs-material says in English where a reader sees or hears it (text, tooltips, labels of the screen reader)
+THEME_ENGLISH = ["Search", "Type to start searching", "Initializing search", "Back to top", "Made with", "Material for MkDocs",
+                 "Skip to content", "Table of contents", "Navigation", "Header", "Footer", "Previous", "Next", "Copy to clipboard",
+                 "Share", "Clear", "No matching documents"]
+_SEEN = """() => {
+  const article = document.querySelector("article");
+  const inside = (node) => article && article.contains(node);
+  const chrome = [], said = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+  for (let node = walk.currentNode; node; node = walk.nextNode()) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const parent = node.parentElement;
+      if (!parent || parent.closest("script, style, svg") || inside(node)) continue;
+      chrome.push(node.textContent);
+    } else {
+      for (const name of ["title", "aria-label", "placeholder", "alt"]) {
+        if (node.hasAttribute(name)) (inside(node) ? said : chrome).push(node.getAttribute(name));
+      }
+    }
+  }
+  return {chrome: chrome.join(" "), said: said.join(" "), text: document.body.innerText, article: article ? article.textContent : ""};
+}"""
+
+
+def _pages_of(site: Path) -> list[str]:
+    item = json.loads((site / "items.json").read_text("utf-8"))["items"][0]["url"]
+    kinds = ["", "by/year/", "by/year/2025/", "by/unit/", "by/status/", "by/transfers/", "by/instructions/", "journal/", "journal/2025-001/",
+             "stats/", "rankings/", "rules/", "guide/", "guide/examples/", "search/", item]
+    return [path for path in kinds if (site / path / "index.html").is_file()]
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+@pytest.mark.parametrize("edition", list(SITES))
+def test_every_page_names_itself_in_one_form_and_in_chinese(browser: object, built: Path, edition: str, width: int) -> None:
+    """On every kind of page of both editions: the browser's title is "<the page> - <the archive>", the archive's
+    name the one the header shows (and the logo's label), and nothing of the theme speaks English: not its text
+    around the page (header, menu, table of contents, footer, the back-to-top button, the search box), nor its
+    tooltips and labels, nor anything in the page itself."""
+    site = built / edition
+    pages = _pages_of(site)
+    assert len(pages) >= (15 if edition == "site" else 10)
+    name = SITES[edition]
+    with _serving(site) as url, _tab(browser, url, width=width) as (tab, outside, failed):
+        for path in pages:
+            tab.goto(f"{url}/{path}")  # type: ignore[attr-defined]
+            tab.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+            header = tab.locator(".md-header__topic").first.text_content().strip()  # type: ignore[attr-defined]
+            topic = tab.locator(".md-header__topic[data-md-component=header-topic]").text_content().strip()  # type: ignore[attr-defined]
+            assert header == name, path
+            shown = tab.locator(".md-header__topic .md-ellipsis").first  # type: ignore[attr-defined]
+            assert shown.evaluate("e => e.scrollWidth <= e.clientWidth"), path  # the whole name, （公开版） too, even on a phone
+            assert tab.get_attribute(".md-logo", "aria-label") == name, path  # type: ignore[attr-defined]
+            assert tab.title() == f"{topic} - {name}", path  # type: ignore[attr-defined]
+            # the page's own heading, or for a page of the menu its entry there (期刊 for 《社情民意信息》)
+            menu = tab.locator(".md-nav__link--active").all_text_contents()  # type: ignore[attr-defined]
+            assert topic in {"首页" if path == "" else tab.locator("article h1").first.inner_text().strip(), *[m.strip() for m in menu]}, path  # type: ignore[attr-defined]
+            seen = tab.evaluate(_SEEN)  # type: ignore[attr-defined]
+            # Latin words around the page: none but the page's own (its table of contents repeats its headings, e.g. Git 记录)
+            english = [word for word in re.findall(r"[A-Za-z]{2,}", seen["chrome"]) if word not in seen["article"]]
+            assert english == [], (path, english)
+            for words in THEME_ENGLISH:
+                assert words not in seen["text"], (path, words)
+                assert words not in seen["said"], (path, words)
+            assert "中国人民政治协商会议示例县委员会 · 社情民意信息存档" in tab.inner_text("footer"), path  # type: ignore[attr-defined]
     assert outside == []
     assert failed == []

@@ -417,3 +417,77 @@ def test_the_item_page_shows_its_sending_in_the_internal_edition_only(built: Pat
     public = (built / "site-public" / "items" / "2025" / item / "index.html").read_text("utf-8")
     assert "已上报" in public
     assert "市政协办公室" not in public
+
+
+# --- the search box in the header -----------------------------------------------------------------------------
+
+_FORM = re.compile(r'<div class="md-search sqmy-header-search" data-sqmy-search[^>]*>.*?'
+                   r'<div class="md-search__form" data-sqmy-page="([^"]+)">\s*'
+                   r'<input type="text" class="md-search__input" name="q"', re.DOTALL)
+
+
+def test_every_page_has_the_header_search_box(built: Path) -> None:
+    """Every page of both editions has sqmy's search box in its header, sending the query to the search page, and
+    loads the search script and style from the site itself; none has the theme's own box (lunr, an index sqmy does
+    not make)."""
+    for edition in ("site", "site-public"):
+        site = built / edition
+        pages = sorted(site.rglob("index.html"))
+        assert len(pages) > 30
+        for page in pages:
+            html = page.read_text("utf-8")
+            name = page.relative_to(site).as_posix()
+            header = html[html.index("<header"):html.index("</header>")]
+            found = _FORM.search(header)
+            assert found, name
+            target = (page.parent / found.group(1)).resolve()
+            assert target == (site / "search").resolve(), name
+            assert 'data-md-component="search"' not in html, name
+            assert 'name="search"' not in html, name  # the theme's script would fetch its own index for a form so named
+            assert re.search(r'<script src="(\.\./)*assets/sqmy-search\.js"></script>', html), name
+            assert re.search(r'<link rel="stylesheet" href="(\.\./)*assets/sqmy\.css">', html), name
+        assert (site / "assets/sqmy-search.js").is_file()
+        assert (site / "assets/sqmy.css").is_file()
+        assert not (site / "search" / "search_index.json").exists()
+        search = (site / "search/index.html").read_text("utf-8")
+        assert search.count("sqmy-search.js") == 1  # the header's script serves the search page too
+
+
+def _with_the_demo_config(office: Path, old: str, new: str) -> None:
+    """The office with the demo's mkdocs.yml, `old` in it replaced by `new`, and the demo's page templates."""
+    config = (REPO / "mkdocs.yml").read_text("utf-8")
+    assert old in config
+    (office / "mkdocs.yml").write_text(config.replace(old, new, 1), "utf-8")
+    shutil.copytree(REPO / "templates" / "site", office / "templates" / "site")
+
+
+def test_an_offices_theme_overrides_keep_working(office: Path) -> None:
+    """An office's custom_dir comes first: its main.html (a notice above every page) is used and the header keeps
+    sqmy's search box; its own partials/header.html, if it has one, is the header."""
+    _with_the_demo_config(office, "theme:\n  name: material\n", "theme:\n  name: material\n  custom_dir: overrides\n")
+    (office / "overrides").mkdir()
+    (office / "overrides" / "main.html").write_text('{% extends "base.html" %}\n{% block announce %}本县通知：归档每周一更新{% endblock %}\n', "utf-8")
+    result = CliRunner().invoke(main, ["build", "--audience", "public"])
+    assert result.exit_code == 0, result.output
+    page = (office / "site-public" / "index.html").read_text("utf-8")
+    assert "本县通知：归档每周一更新" in page
+    assert _FORM.search(page)
+    (office / "overrides" / "partials").mkdir()
+    (office / "overrides" / "partials" / "header.html").write_text('<header class="md-header">本县自己的页眉</header>\n', "utf-8")
+    result = CliRunner().invoke(main, ["build", "--audience", "public"])
+    assert result.exit_code == 0, result.output
+    page = (office / "site-public" / "index.html").read_text("utf-8")
+    assert "本县自己的页眉" in page
+    assert not _FORM.search(page)
+
+
+def test_without_pagefind_the_theme_header_is_the_themes(office: Path) -> None:
+    """`search: none` leaves search to another plugin: no sqmy box or script, the theme's header as it is."""
+    _with_the_demo_config(office, "search: pagefind", "search: none")
+    result = CliRunner().invoke(main, ["build", "--audience", "public"])
+    assert result.exit_code == 0, result.output
+    page = (office / "site-public" / "index.html").read_text("utf-8")
+    assert "data-sqmy-search" not in page
+    assert "sqmy-search" not in page
+    assert not (office / "site-public" / "assets" / "sqmy-search.js").exists()
+    assert "assets/sqmy.css" in page  # the archive's own style stays (the header on a phone)

@@ -15,6 +15,11 @@ Every page `pages.pages` makes, `items.json`, the search page and the search
 documents are compared with the golden copy of the same name, and the set of
 pages must equal the set of golden files, so a page that disappears fails too.
 
+`site/html/…` holds the same pages as HTML, as the site shows them (rendered
+without MkDocs, tests/sitehtml.py; charts and progress bars put back in): every
+page of the sample office, and the rich office's home, statistics and rankings.
+A change of layout shows in review there.
+
 The charts' placeholders carry a nonce drawn at random for every edition (so
 that no item can forge one: pages.Edition.figure); it is written as NONCE.
 """
@@ -26,6 +31,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,7 +49,7 @@ from sqmy.registry import Registry
 from sqmy.site import edition as edition_mod
 from sqmy.site import pages, render
 
-from . import golden
+from . import golden, sitehtml
 from .conftest import REPO, SAMPLES
 
 DAY = dt.date(2026, 11, 28)
@@ -159,6 +165,20 @@ def _check_all(folder: str, e: pages.Edition) -> None:
         assert set(made) == golden.names(folder)  # a page that is no longer made fails here
 
 
+def html_pages(e: pages.Edition, only: tuple[str, ...] = ()) -> dict[str, str]:
+    """The edition's pages (or those in `only`) as HTML, as the site shows them, by golden file name."""
+    made = pages.pages(e)
+    return {name.removesuffix(".md") + ".html": sitehtml.render(text, name, e.figures).replace(e.nonce, "NONCE") + "\n"
+            for name, text in made.items() if not only or name in only}
+
+
+def _check_html(folder: str, made: dict[str, str]) -> None:
+    for name, text in sorted(made.items()):
+        golden.check(f"{folder}/{name}", text)
+    if not golden.updating():
+        assert set(made) == golden.names(folder)
+
+
 def _editions(reg: Registry, items: list[Item], history: Mapping[str, list[Step]] | None = None,
               documents: Mapping[str, list[tuple[str, str]]] | None = None) -> dict[str, pages.Edition]:
     return {audience: pages.edition(reg, items, audience, DAY, history, documents) for audience in pages.AUDIENCES}
@@ -172,6 +192,17 @@ def test_golden_pages_of_the_sample_office(sample: Loaded, audience: str) -> Non
 @pytest.mark.parametrize("audience", pages.AUDIENCES)
 def test_golden_pages_of_the_rich_office(sample: Loaded, audience: str) -> None:
     _check_all(f"site/rich/{audience}", _editions(*rich_office(sample))[audience])
+
+
+@pytest.mark.parametrize("audience", pages.AUDIENCES)
+def test_golden_html_of_the_sample_office(sample: Loaded, audience: str) -> None:
+    _check_html(f"site/html/{audience}", html_pages(_editions(sample.registry, sample.items, {})[audience]))
+
+
+@pytest.mark.parametrize("audience", pages.AUDIENCES)
+def test_golden_html_of_the_rich_office(sample: Loaded, audience: str) -> None:
+    made = html_pages(_editions(*rich_office(sample))[audience], ("index.md", "stats.md", "rankings.md"))
+    _check_html(f"site/html/rich/{audience}", made)
 
 
 def test_the_rich_office_shows_what_it_was_made_for(sample: Loaded) -> None:
@@ -194,6 +225,45 @@ def test_the_rich_office_shows_what_it_was_made_for(sample: Loaded) -> None:
     assert "NONCE" in made["stats.md"]
     assert PHONE in made["items/2026/2026-0310-zhangwei-1.md"]
     assert not [name for name, text in generated(public).items() if PHONE in text or "逾期" in text]
+
+
+def _row(html: str, first: str) -> list[str]:
+    """The other cells of the first table row whose first cell is `first`."""
+    found = re.search(rf"<tr><td>{re.escape(first)}</td>(.*?)</tr>", html)
+    assert found, first
+    return re.findall(r"<td[^>]*>(.*?)</td>", found.group(1))
+
+
+def test_home_page_answers_the_daily_questions(sample: Loaded) -> None:
+    """This year's conversion chain against the same days of last year, what is overdue, the quotas: on the
+    internal home page; on the public one only what the public edition shows, counted over its items."""
+    reg, items, history, documents = rich_office(sample)
+    internal, public = (html_pages(pages.edition(reg, items, audience, DAY, history, documents), ("index.md",))["index.html"]
+                        for audience in pages.AUDIENCES)
+    # the chart's table: 2026, 2025 to 28 November, the whole of 2025
+    assert "2026年信息转化：与去年同期比较" in internal
+    assert "去年同期：2025年1月1日至11月28日" in internal
+    assert _row(internal, "采集") == ["3", "1", "1"]  # three items of 2026 (one under review, one changed after 审定)
+    assert _row(internal, "采编") == ["1", "1", "1"]
+    assert _row(internal, "采用") == ["1", "1", "1"]  # adopted by 市政协 and 省政协: one item adopted
+    assert _row(internal, "批示") == ["1", "0", "0"]
+    # overdue, longest first: the instruction followed up 150 days late, then the transfer
+    late = internal[internal.index("逾期未反馈</h2>"):internal.index("任务完成</h2>")]
+    assert late.index("逾期 150 天") < late.index("逾期 89 天")
+    assert "县政府分管领导批示（2026-06-01）" in late
+    assert "转办样本县政协社会和法制委员会（样政协转〔2026〕2号，期限 2026-08-31）" in late
+    assert "逾期 18 天" not in late  # the transfer due 2026-12-20 is not late
+    # quotas: 3 of 4 by 28 November is behind the year's pace
+    assert 'aria-valuemax="4" aria-valuenow="3" aria-valuetext="采集 3 / 任务 4 篇（75%），落后于时间进度"' in internal
+    assert "1 个单位有2026年信息任务，0 个已完成。按时间进度，到今天应完成全年任务的 91%" in internal
+    # the public home page: the chain of the public items only, nothing the public edition hides
+    assert _row(public, "采集") == ["1", "1", "1"]
+    assert "公开版只统计公开的信息" in public
+    for hidden in ("任务完成", "progressbar", "逾期", "督办", PHONE, "关于老旧小区停车改造的建议", "关于增设公交站台遮阳棚的建议",
+                   "关于社区养老服务站运营的建议", "样政协转〔2026〕", "请县住建局会同街道研究落实"):
+        assert hidden not in public, hidden
+    assert "2026-07-01 市政府主要领导批示" in public  # the newest instructions and adoptions are shown to everybody
+    assert "2026-05-06 省政协采用" in public
 
 
 # --- the small functions --------------------------------------------------------------------------

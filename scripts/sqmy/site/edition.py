@@ -41,9 +41,10 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import personal, schema
+from .. import stats as stats_mod
 from ..history import Step
 from ..items import Adoption, Feedback, Imported, Instruction, Item, Journal, Review, Solved, Transfer
 from ..registry import Registry
@@ -169,10 +170,19 @@ class Edition:
     documents: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
     # pages rendered before, taken over where their values are equal (render.Memo); None: render every page
     memo: Memo | None = field(default=None, repr=False)
+    # stats.compute's results by period, for the pages that show the same period (home page and statistics)
+    computed: dict[tuple[dt.date, dt.date], dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def shown(self) -> list[Entry]:
         return list(self.entries.values())
+
+    def stats(self, when: stats_mod.Period) -> dict[str, Any]:
+        """stats.compute of the items this edition shows (and counts), over `when`, computed once per period."""
+        key = (when.start, when.end)
+        if key not in self.computed:
+            self.computed[key] = stats_mod.compute(self.reg, self.items, when, self.today)
+        return self.computed[key]
 
     def figure(self, svg: str) -> str:
         """A paragraph of Markdown standing for `svg` (see `figures`)."""

@@ -9,6 +9,7 @@ page only through the escaping filters of markup.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -18,7 +19,7 @@ from .. import journal, schema
 from .. import score as score_mod
 from .. import stats as stats_mod
 from ..report import markdown
-from ..status import ALL, APPROVED, OVERDUE, explain
+from ..status import ALL, APPROVED, explain
 from . import charts, render
 from .edition import AUDIENCES, INTERNAL, PUBLIC, Edition, Entry, edition, is_public, public_status
 from .markup import LT, href, item_url, md_body, md_text, page_url
@@ -119,26 +120,68 @@ def _pages_journal(e: Edition) -> dict[str, str]:
 # --- home, statistics, rules ------------------------------------------------------------------
 
 
+def _year(e: Edition, year: int) -> stats_mod.Period:
+    return stats_mod.period(year, None, None, None, e.today)
+
+
+def _funnel(e: Edition, when: stats_mod.Period) -> dict[str, int]:
+    """The steps of the conversion chain over `when` (charts.FUNNEL); 采用: items adopted at any level, which
+    stats.facts counts by level (an item adopted by 市政协 and 省政协 is one item adopted)."""
+    adopted = sum(1 for i in e.items if i.adoptions and i.submitted in when)
+    return charts.funnel_counts(e.stats(when), adopted)
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    """`day` in `year` (29 February: the 28th)."""
+    return day.replace(year=year, day=min(day.day, 28)) if (day.month, day.day) == (2, 29) else day.replace(year=year)
+
+
 def _page_home(e: Edition) -> str:
-    result = stats_mod.compute(e.reg, e.items, stats_mod.period(e.today.year, None, None, None, e.today), e.today)
+    """The office's daily questions at a glance: this year's conversion chain against the same days of last year,
+    what is overdue, the units' quotas, the newest adoptions and instructions (each where the edition shows it)."""
+    today, year = e.today, e.today.year
+    now = _year(e, year)
+    last_year = _year(e, year - 1)
+    same_days = stats_mod.Period(f"{year - 1}年同期", last_year.start, _same_day(today, year - 1))
+    counts, before, whole = _funnel(e, now), _funnel(e, same_days), _funnel(e, last_year)
+    note = f"去年同期：{year - 1}年1月1日至{same_days.end.month}月{same_days.end.day}日"
+    if e.shows.partial_stats:
+        note += "；公开版只统计公开的信息"
+    if whole["collected"]:
+        figure = charts.funnel(f"{year}年信息转化：与去年同期比较", [(f"{year}年", counts), (f"{year - 1}年同期", before)],
+                               [(f"{year - 1}年全年", whole)], note)
+    else:  # no items last year: nothing to compare with
+        figure = charts.funnel(f"{year}年信息转化", [(f"{year}年", counts)], note="公开版只统计公开的信息" if e.shows.partial_stats else "")
+    quota = e.stats(now)["quota"] if e.shows.quota else []
     shown = e.shown
+    # late follow-ups (督办) as the edition shows them: its entries carry the days overdue that items.Transfer and
+    # items.Instruction count, and none in the public edition (edition._Projection)
+    late = sorted([("转办", t.overdue_days, t, i) for i in shown for t in i.transfers if t.overdue_days]
+                  + [("批示", x.overdue_days, x, i) for i in shown for x in i.instructions if x.overdue_days],
+                  key=lambda row: (-row[1], row[3].id, row[0]))
+    pace = ((today - now.start).days + 1) / ((now.end - now.start).days + 1)
     return _render(
-        e, "home.md.j2", office=e.reg.office, year=e.today.year, today=e.today, columns=stats_mod.COLUMNS, counts=stats_mod.flat(result),
-        quota=result["quota"] if e.shows.quota else [],
-        adoptions=sorted(((a, i) for i in shown for a in i.adoptions), key=lambda x: x[0].date, reverse=True)[:8],
-        instructions=sorted(((x, i) for i in shown for x in i.instructions), key=lambda x: x[0].date, reverse=True)[:8],
-        late=[i for i in shown if OVERDUE in i.status.statuses],  # none in the public edition (public_status)
+        e, "home.md.j2", office=e.reg.office, year=year, today=today,
+        steps=[(name, counts[key]) for key, name in charts.FUNNEL], funnel=e.figure(figure),
+        quota=e.figure(charts.quotas(quota, pace)) if quota else "", quota_units=len(quota), pace=pace,
+        quota_done=sum(q["collected"] >= q["quota"] for q in quota),
+        adoptions=sorted(((a, i) for i in shown for a in i.adoptions), key=lambda x: x[0].date, reverse=True)[:6],
+        instructions=sorted(((x, i) for i in shown for x in i.instructions), key=lambda x: x[0].date, reverse=True)[:6],
+        late=late,
     )
 
 
 def _page_stats(e: Edition) -> str:
     years = []
     for year in sorted({i.submitted.year for i in e.items if i.submitted}, reverse=True):
-        result = stats_mod.compute(e.reg, e.items, stats_mod.period(year, None, None, None, e.today), e.today)
+        when = _year(e, year)
+        result = e.stats(when)
         tables = stats_mod.report_tables(result, e.reg, ["unit", "category", "focus", "month"])
         if not e.shows.quota:
             tables = [t for t in tables if t.title != "任务完成"]
-        figures = [e.figure(chart(result, year)) for chart in (charts.funnel, charts.months, charts.categories)]
+        last_month = e.today.month if year == e.today.year else 12
+        figures = [e.figure(charts.funnel(f"{year}年信息转化", [(f"{year}年", _funnel(e, when))])),
+                   e.figure(charts.months(result, year, last_month)), e.figure(charts.categories(result, year))]
         drawn = markdown(tables, md_text).replace("\n## ", "\n### ").replace("## ", "### ", 1)
         years.append({"year": year, "figures": figures, "tables": drawn})
     return _render(e, "stats.md.j2", years=years, partial=e.shows.partial_stats)
@@ -147,13 +190,14 @@ def _page_stats(e: Edition) -> str:
 def _page_rankings(e: Edition) -> str:
     """晾晒比拼: this year's and last year's points and rankings under the office's rules."""
     rules, years = e.reg.scoring, []
+    short = {u.id: u.short for u in e.reg.units.values() if u.short}
     for year in (e.today.year, e.today.year - 1):
         if not rules:
             break
-        result = score_mod.compute(e.reg, e.items, rules, stats_mod.period(year, None, None, None, e.today), e.today)
+        result = score_mod.compute(e.reg, e.items, rules, _year(e, year), e.today)
         if result["people"]:
             drawn = markdown(score_mod.report_tables(result), md_text).replace("## ", "### ")
-            years.append({"year": year, "figure": e.figure(charts.points(result, year)), "tables": drawn})
+            years.append({"year": year, "figure": e.figure(charts.points(result, year, short)), "tables": drawn})
     return _render(e, "rankings.md.j2", rules=rules, years=years)
 
 
@@ -203,7 +247,7 @@ def search_records(e: Edition) -> Iterator[tuple[str, str, str, str, list[str]]]
     """(page URL, title, facts, body, other words) of every item the edition shows: what searchindex.document
     makes its search document of."""
     for item in e.shown:
-        facts = " · ".join(str(x) for x in (item.unit_name, item.submitted or "草稿", item.status.status))
+        facts = " · ".join(str(x) for x in (item.unit_name, item.submitted, item.status.status) if x)  # a draft: no date yet
         yield page_url(item_url(item)), item.title, facts, item.body, [*item.authors, item.unit_name]
 
 

@@ -15,6 +15,10 @@ which the theme prints without escaping, are sanitized too. Charts (inline SVG
 drawn from counts and registry names) are put back after sanitizing, in place
 of placeholders no item can forge (pages.Edition.figure).
 
+With Pagefind search (the default), every page has the search box in the theme's header (`_theme`:
+a theme template of sqmy's, overrides/partials/header.html, in place of mkdocs-material's search plugin's box):
+results drop down as one types, Enter opens the search page with the query.
+
 Speed:
 - The search index is made by another process while MkDocs renders the pages
   (searchindex.Background): Pagefind runs on the second core.
@@ -58,7 +62,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import nh3
 from jinja2.runtime import Context
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -80,46 +83,12 @@ from ..load import load_all
 from ..paths import Repo, find_repo
 from ..validate import SOFT_RULES
 from . import pages, render, searchindex
+from .clean import ID as _ID
+from .clean import page as page_html
+from .clean import sanitize, text_only  # noqa: F401 - sanitize: the allowlist, where tests have found it
 from .edition import AUDIENCES, INTERNAL, POLICIES
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
-
-# an id as Python-Markdown's toc makes them (ASCII); not the theme's own (__drawer, __search, …)
-_ID = re.compile(r"(?!__)[A-Za-z0-9_-]{1,100}")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_ADMONITIONS = {"admonition", "note", "abstract", "info", "tip", "success", "question", "warning", "failure", "danger", "bug", "example", "quote"}
-
-
-def _attribute(tag: str, name: str, value: str) -> str | None:
-    if name == "id":
-        return value if _ID.fullmatch(value) else None
-    return value
-
-
-# what the generated pages are made of: Python-Markdown's output for the Markdown sqmy and items write, and sqmy's tables
-CLEANER = nh3.Cleaner(
-    tags={"p", "br", "hr", *_HEADINGS, "a", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
-          "strong", "em", "b", "i", "blockquote", "div", "sup", "sub", "del"},
-    clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math", "textarea",
-                        "select", "frame", "frameset", "noframes", "noembed", "applet", "title", "xmp"},
-    attributes={"a": {"href", "title", "download"}, **{h: {"id"} for h in _HEADINGS}, "ol": {"start"}, "th": {"style"}, "td": {"style"}},
-    attribute_filter=_attribute,
-    url_schemes={"http", "https", "mailto"},
-    allowed_classes={"div": _ADMONITIONS, "p": {"admonition-title"}},
-    filter_style_properties={"text-align"},  # Python-Markdown's table alignment
-    strip_comments=True,
-)
-
-
-def sanitize(html: str) -> str:
-    """A rendered page with nothing live left but sqmy's allowlist."""
-    return CLEANER.clean(html)
-
-
-def text_only(html: str) -> str:
-    """HTML reduced to its text, still escaped: what the theme may print as it is."""
-    return nh3.clean(html, tags=set()).strip()
-
 
 def safe_toc(links: list[AnchorLink]) -> list[AnchorLink]:
     """The table of contents with titles as text and only anchors the page keeps (others give way to their children)."""
@@ -325,6 +294,33 @@ class _Menus:
         return reuse
 
 
+# --- the theme: the header's search box, the archive's style ------------------------------------------------
+
+SEARCH_SCRIPT = "assets/sqmy-search.js"  # the search page's and the header box's (assets/search.js)
+STYLE = "assets/sqmy.css"  # the archive's own style (assets/site.css): the header on a phone, the search box and page
+OVERRIDES = Path(__file__).parent / "overrides"  # theme templates: the header with sqmy's search box
+
+
+def _theme(config: MkDocsConfig, *, search: bool) -> None:
+    """mkdocs-material as the archive needs it: sqmy's style on every page and, with Pagefind search, the search box
+    in the header of every page (mkdocs-material's own box comes with its lunr search plugin, which sqmy's search
+    replaces): sqmy's theme templates go before the theme's own, after an office's custom_dir (whose templates
+    still win), and every page loads the search script, which starts Pagefind only when the box is used (the
+    search page: when it is idle)."""
+    if config.theme.name != "material":
+        return
+    if STYLE not in config.extra_css:
+        config.extra_css.append(STYLE)
+    if not search:
+        return
+    dirs = config.theme.dirs
+    folder = str(OVERRIDES)
+    if folder not in dirs:
+        dirs.insert(1 if config.theme.custom_dir else 0, folder)
+    if SEARCH_SCRIPT not in [str(script) for script in config.extra_javascript]:
+        config.extra_javascript.append(SEARCH_SCRIPT)
+
+
 class _Kept(Page):
     """A page whose file from the previous build stays (see the module's description): not rendered again.
 
@@ -446,6 +442,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             config.copyright = escape(f"{office.name} · 社情民意信息存档" + (shows.label or "（内部资料 注意保存）"))
         if "generator" not in config.extra:
             config.extra["generator"] = False
+        _theme(config, search=self.config.search == "pagefind")
         if not config.nav:
             extra = [{"晾晒比拼": "rankings.md"}] if shows.rankings else []
             config.nav = pages.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
@@ -519,9 +516,11 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             files.remove(template)
         for path, content in self.pages.items():
             files.append(File.generated(config, path, content=content))
+        assets = resources.files("sqmy.site").joinpath("assets")
+        if STYLE in config.extra_css:
+            files.append(File.generated(config, STYLE, content=assets.joinpath("site.css").read_text("utf-8")))
         if self.config.search == "pagefind":
-            script = resources.files("sqmy.site").joinpath("assets", "search.js").read_text("utf-8")
-            files.append(File.generated(config, "assets/sqmy-search.js", content=script))
+            files.append(File.generated(config, SEARCH_SCRIPT, content=assets.joinpath("search.js").read_text("utf-8")))
         for path, source in self.documents.items():
             files.append(File.generated(config, path, abs_src_path=str(source)))
         if self.serving:
@@ -596,10 +595,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                 assert page.content is not None
                 restored = page.content
             html = restored
-        clean = sanitize(html.replace(pages.LT, "&lt;"))
-        if "SQMYFIGURE" in clean:
-            for placeholder, svg in self.edition.figures.items():
-                clean = clean.replace(placeholder, svg)
+        clean = page_html(html, self.edition.figures)
         page.toc = TableOfContents(safe_toc(list(page.toc)))
         # the theme prints the title unescaped (and base.html un-escapes it with striptags): text, escaped, in meta
         page.meta["title"] = text_only((page.title or "").replace(pages.LT, "&lt;"))

@@ -1,20 +1,32 @@
 // sqmy archive search: the query as character pairs, looked up in Pagefind's index, results drawn here.
 // The index (sqmy/searchindex.py) holds every Han character and every pair of neighbours; a page matches
 // when it has each run of the query as written, so any Chinese word or phrase is found without a dictionary.
+//
+// Two places search with it: the box in the header of every page (partials/sqmy-search.html: the theme's search
+// box and dropdown; Enter opens the search page with the query), and the search page (search/?q=…), which runs
+// the query in its address at once. Pagefind is loaded when it is first needed: on the search page as soon as the
+// page is idle, elsewhere when the header box is used.
 (function () {
   "use strict";
-  const root = new URL("../", location.href); // the search page is /search/
-  const input = document.getElementById("sqmy-q");
-  const count = document.getElementById("sqmy-count");
-  const list = document.getElementById("sqmy-results");
-  const more = document.getElementById("sqmy-more");
-  const PAGE = 10;
+  if (window.sqmySearch) return; // loaded twice (an office's template may add it again)
+  window.sqmySearch = true;
+
+  const PAGE = 10; // results drawn at a time; "更多结果" draws the next ones
   const RUNS = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+/g; // as in searchindex.py
-  let pagefind = null;
-  let results = [];
-  let shown = 0;
-  let asked = 0;
-  let words = [];
+  const root = siteRoot();
+  const pageLang = document.documentElement.lang;
+  let loading = null;
+
+  // the site's root: this script is assets/sqmy-search.js there; else the theme's base address
+  function siteRoot() {
+    const script = document.currentScript;
+    if (script && script.src) return new URL("../", script.src);
+    try {
+      return new URL(JSON.parse(document.getElementById("__config").textContent).base + "/", location.href);
+    } catch (_) {
+      return new URL("/", location.href);
+    }
+  }
 
   function normalize(text) {
     return text.normalize("NFKC").toLowerCase();
@@ -26,6 +38,36 @@
     const out = [];
     for (let i = 0; i < run.length - 1; i++) out.push(run.slice(i, i + 2));
     return out;
+  }
+
+  function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      // a large archive is indexed in parts (searchindex.PART): the first in _pagefind/, the others merged into it;
+      // an archive without items has no index at all
+      const listed = await fetch(new URL("_pagefind/sqmy-parts.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
+      if (listed.empty === true) return null;
+      const parts = Array.isArray(listed.parts) ? listed.parts : [];
+      const module = await import(new URL("_pagefind/pagefind.js", root).href);
+      await module.options({ baseUrl: root.pathname });
+      // Pagefind cuts the query into words with the browser's segmenter when the page's language is Chinese;
+      // the pairs must reach the index as they are, so it is started while the page says "en" (init reads
+      // the language at once) and the page gets its language back straight after.
+      const html = document.documentElement;
+      html.lang = "en";
+      try {
+        module.init();
+      } finally {
+        html.lang = pageLang;
+      }
+      // each part is searched with the language the first was started with (the pairs, uncut)
+      await Promise.all(parts.map((part) => module.mergeIndex(new URL("_pagefind/" + part, root).pathname, { baseUrl: root.pathname })));
+      return module;
+    })();
+    loading.catch(() => {
+      loading = null; // tried again at the next query
+    });
+    return loading;
   }
 
   // Pages that have every run of the query as written. A quoted Pagefind search wants the tokens at
@@ -40,40 +82,16 @@
     return allowed || new Set();
   }
 
-  const pageLang = document.documentElement.lang;
-  let loading = null;
-
-  function load() {
-    loading =
-      loading ||
-      (async () => {
-        // a large archive is indexed in parts (searchindex.PART): the first in _pagefind/, the others merged into it;
-        // an archive without items has no index at all
-        const listed = await fetch(new URL("_pagefind/sqmy-parts.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
-        if (listed.empty === true) return null;
-        const parts = Array.isArray(listed.parts) ? listed.parts : [];
-        const module = await import(new URL("_pagefind/pagefind.js", root).href);
-        await module.options({ baseUrl: root.pathname });
-        // Pagefind cuts the query into words with the browser's segmenter when the page's language is Chinese;
-        // the pairs must reach the index as they are, so it is started while the page says "en" (init reads
-        // the language at once) and the page gets its language back straight after.
-        const html = document.documentElement;
-        html.lang = "en";
-        try {
-          module.init();
-        } finally {
-          html.lang = pageLang;
-        }
-        // each part is searched with the language the first was started with (the pairs, uncut)
-        await Promise.all(parts.map((part) => module.mergeIndex(new URL("_pagefind/" + part, root).pathname, { baseUrl: root.pathname })));
-        pagefind = module;
-        return module;
-      })();
-    return loading;
+  // the items that have every run, ranked by Pagefind (BM25, the title weighing more)
+  async function find(runs) {
+    const pf = await load();
+    if (!pf) return [];
+    const [ranked, allowed] = await Promise.all([pf.search(runs.flatMap(pairs).join(" ")), exactly(pf, runs)]);
+    return (ranked ? ranked.results : []).filter((r) => allowed.has(r.id));
   }
 
   // `text` with every word of the query in <mark>
-  function marked(text) {
+  function marked(text, words) {
     const lower = normalize(text);
     const fragment = document.createDocumentFragment();
     const at = (i) => words.reduce((hit, w) => (lower.startsWith(w, i) && w.length > hit ? w.length : hit), 0);
@@ -96,80 +114,188 @@
   }
 
   // about `size` characters of `text` around the first word of the query found in it
-  function excerpt(text, size) {
+  function excerpt(text, words, size) {
     const lower = normalize(text);
     const found = words.map((w) => lower.indexOf(w)).filter((n) => n >= 0);
     const start = found.length ? Math.max(0, Math.min(...found) - Math.floor(size / 3)) : 0;
     const fragment = document.createDocumentFragment();
     if (start > 0) fragment.append("…");
-    fragment.append(marked(text.slice(start, start + size)));
+    fragment.append(marked(text.slice(start, start + size), words));
     if (start + size < text.length) fragment.append("…");
     return fragment;
   }
 
-  async function draw(ticket) {
-    const slice = results.slice(shown, shown + PAGE);
-    const data = await Promise.all(slice.map((r) => r.data()));
-    if (ticket !== asked) return;
-    for (const d of data) {
-      const li = document.createElement("li");
-      li.className = "sqmy-result";
-      const a = document.createElement("a");
-      a.href = d.url;
-      a.append(marked(d.meta.title));
-      const facts = document.createElement("div");
-      facts.className = "sqmy-result__facts";
-      facts.textContent = d.meta.facts || "";
-      const p = document.createElement("p");
-      p.append(excerpt(d.meta.text || "", 90));
-      li.append(a, facts, p);
-      list.append(li);
-    }
-    shown += slice.length;
-    more.hidden = shown >= results.length;
+  function element(tag, className, ...children) {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    made.append(...children);
+    return made;
   }
 
-  async function run() {
-    const ticket = ++asked;
-    const query = input.value.trim();
-    const url = new URL(location.href);
-    if (query) url.searchParams.set("q", query);
-    else url.searchParams.delete("q");
-    history.replaceState(null, "", url);
-    list.replaceChildren();
-    more.hidden = true;
-    const runs = normalize(query).match(RUNS) || [];
-    words = [...runs].sort((a, b) => b.length - a.length);
-    if (!runs.length) {
-      count.textContent = query ? "请输入汉字、字母或数字" : "";
-      return;
+  // A search box with its results: `run` searches what the box says, `draw` shows the next PAGE results,
+  // the "更多结果" button is there only while some are not shown yet.
+  function searcher({ input, count, list, more, item, idle, onQuery }) {
+    let results = [];
+    let shown = 0;
+    let asked = 0;
+    let words = [];
+
+    async function draw(ticket) {
+      const slice = results.slice(shown, shown + PAGE);
+      const data = await Promise.all(slice.map((r) => r.data()));
+      if (ticket !== asked) return;
+      for (const d of data) list.append(item(d, words));
+      shown += slice.length;
+      more.hidden = shown >= results.length;
     }
-    const pf = await load();
-    // ranked by Pagefind (BM25, the title weighing more), kept only where the words really are
-    const [ranked, allowed] = pf ? await Promise.all([pf.search(runs.flatMap(pairs).join(" ")), exactly(pf, runs)]) : [null, new Set()];
-    if (ticket !== asked) return; // a newer query is on its way
-    results = (ranked ? ranked.results : []).filter((r) => allowed.has(r.id));
-    shown = 0;
-    count.textContent = results.length
-      ? "找到 " + results.length + " 条与“" + query + "”有关的信息"
-      : "没有找到与“" + query + "”有关的信息";
-    await draw(ticket);
+
+    async function run() {
+      const ticket = ++asked;
+      const query = input.value.trim();
+      if (onQuery) onQuery(query);
+      list.replaceChildren();
+      more.hidden = true;
+      results = [];
+      shown = 0;
+      const runs = normalize(query).match(RUNS) || [];
+      words = [...runs].sort((a, b) => b.length - a.length);
+      if (!runs.length) {
+        count.textContent = query ? "请输入汉字、字母或数字" : idle;
+        return;
+      }
+      let found;
+      try {
+        found = await find(runs);
+      } catch (_) {
+        if (ticket === asked) count.textContent = "搜索暂时无法使用，请稍后再试";
+        return;
+      }
+      if (ticket !== asked) return; // a newer query is on its way
+      results = found;
+      count.textContent = results.length
+        ? "找到 " + results.length + " 条与“" + query + "”有关的信息"
+        : "没有找到与“" + query + "”有关的信息，请换个字词或少用几个字再试";
+      await draw(ticket);
+    }
+
+    let timer = 0;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(run, 150);
+      // fetch the index pieces the words need while the typing pauses
+      const runs = normalize(input.value).match(RUNS);
+      if (runs && loading) loading.then((pf) => pf && pf.preload(runs.flatMap(pairs).join(" ")), () => {});
+    });
+    more.addEventListener("click", () => draw(asked));
+    return { run };
   }
 
-  let timer = 0;
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(run, 150);
-    // fetch the index pieces the words need while the typing pauses
-    const runs = normalize(input.value).match(RUNS);
-    if (pagefind && runs) pagefind.preload(runs.flatMap(pairs).join(" "));
-  });
-  // start Pagefind (its code and the index's first part) as soon as the page is idle, not at the first query
-  (window.requestIdleCallback || setTimeout)(() => load());
-  more.addEventListener("click", () => draw(asked));
-  const initial = new URLSearchParams(location.search).get("q");
-  if (initial) {
-    input.value = initial;
-    run();
+  // the search page: its own box, the results with their facts, the query kept in the address
+  function searchPage(input) {
+    const page = searcher({
+      input,
+      count: document.getElementById("sqmy-count"),
+      list: document.getElementById("sqmy-results"),
+      more: document.getElementById("sqmy-more"),
+      idle: "",
+      item(d, words) {
+        const a = element("a", "", marked(d.meta.title, words));
+        a.href = d.url;
+        const facts = element("div", "sqmy-result__facts", d.meta.facts || "");
+        return element("li", "sqmy-result", a, facts, element("p", "", excerpt(d.meta.text || "", words, 90)));
+      },
+      onQuery(query) {
+        const url = new URL(location.href);
+        if (query) url.searchParams.set("q", query);
+        else url.searchParams.delete("q");
+        history.replaceState(null, "", url);
+      },
+    });
+    // start Pagefind (its code and the index's first part) as soon as the page is idle, not at the first query
+    (window.requestIdleCallback || setTimeout)(() => load());
+    const initial = new URLSearchParams(location.search).get("q");
+    if (initial) {
+      input.value = initial;
+      page.run();
+    }
   }
+
+  // the header's box: the theme's search form and dropdown, opened by the theme's toggle (#__search)
+  function headerSearch(box) {
+    const toggle = document.getElementById("__search");
+    const form = box.querySelector("[data-sqmy-page]");
+    const input = form.querySelector("input");
+    const count = box.querySelector(".sqmy-count");
+    const header = searcher({
+      input,
+      count,
+      list: box.querySelector(".md-search-result__list"),
+      more: box.querySelector(".sqmy-more"),
+      idle: count.textContent,
+      item(d, words) {
+        const article = element(
+          "article",
+          "md-search-result__article md-typeset",
+          element("div", "md-search-result__icon md-icon"),
+          element("h1", "", marked(d.meta.title, words)),
+          element("p", "sqmy-result__facts", d.meta.facts || ""),
+          element("p", "", excerpt(d.meta.text || "", words, 80)),
+        );
+        const a = element("a", "md-search-result__link", article);
+        a.href = d.url;
+        return element("li", "md-search-result__item", a);
+      },
+    });
+    function open(on) {
+      if (toggle && toggle.checked !== on) {
+        toggle.checked = on;
+        toggle.dispatchEvent(new Event("change"));
+      }
+    }
+    // the magnifier (a phone) opens the panel: the box takes the keyboard; closing it leaves the box
+    if (toggle) {
+      toggle.addEventListener("change", () => {
+        if (toggle.checked) {
+          load();
+          if (document.activeElement !== input) input.focus();
+        } else if (document.activeElement === input) {
+          input.blur();
+        }
+      });
+    }
+    input.addEventListener("focus", () => {
+      load();
+      open(true);
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        open(false);
+        input.blur();
+      } else if (event.key === "Enter" && !event.isComposing && event.keyCode !== 229) {
+        // Enter (a phone keyboard's 搜索; not the one that ends an input method's word): the search page with the
+        // query; a blank query stays here
+        const query = input.value.trim();
+        if (!query) return;
+        event.preventDefault();
+        const page = new URL(form.dataset.sqmyPage, location.href);
+        page.searchParams.set("q", query);
+        location.assign(page.href);
+      }
+    });
+    box.querySelector(".sqmy-clear").addEventListener("click", () => {
+      input.value = "";
+      header.run();
+      input.focus();
+    });
+  }
+
+  function start() {
+    const box = document.querySelector("[data-sqmy-search]");
+    if (box) headerSearch(box);
+    const input = document.getElementById("sqmy-q");
+    if (input) searchPage(input);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
