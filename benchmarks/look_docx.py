@@ -8,7 +8,7 @@
 Makes the demo office's documents of a year with `sqmy docx all` (this repository's units/, items/ and
 templates/, read in place, written to a temporary folder) unless --docx names a folder of .docx files, takes
 one document of each kind (期刊, 直报件, 参阅件, 转办函, 通报: the largest file, so usually the most pages), renders them to
-PDF with LibreOffice in one call, with the fontconfig rules `python -m sqmy.docx.fonts` writes installed for
+PDF with LibreOffice in one call, with the fontconfig rules `sqmy docx fonts` writes installed for
 that LibreOffice as a Linux user installs them (not with --plain), and writes `<kind>-p1.png` and
 `<kind>-p<last>.png` for each into the folder it prints, with the fonts each PDF embeds (pdffonts).
 """

@@ -4,7 +4,7 @@ Everything is rendered once, in one LibreOffice call (starting it costs seconds)
 from the demo office, a series of 参阅件 whose text ends lower and lower on its last page (where the 版记 must
 still not stand alone), and a page of characters whose Chinese and Japanese forms differ, in sqmy's styles and
 in Noto's SC and JP faces. LibreOffice gets the fontconfig rules an office installs on Linux
-(`python -m sqmy.docx.fonts`, sqmy.docx.fonts), in the user's fontconfig folder as an office would.
+(`sqmy docx fonts`, sqmy.docx.fonts), in the user's fontconfig folder as an office would.
 What is asserted is what a reader sees: which fonts the PDF embeds, page counts, where the 版记 lands,
 lines per page, the red masthead, titles and table cells that do not break badly.
 """

@@ -22,7 +22,7 @@ from sqmy.docx import reference as docxstyle
 from sqmy.errors import SqmyError
 from sqmy.paths import Repo
 
-from .conftest import REPO
+from .conftest import REPO, Invoke
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -207,7 +207,7 @@ def test_font_table_gives_word_the_first_alternative_and_its_kind() -> None:
 
 
 def test_fontconfig_rules_put_the_chain_after_the_official_font(definition: dict[str, Any], tmp_path: Path) -> None:
-    """The rules `python -m sqmy.docx.fonts` writes, installed as a Linux user installs them: fontconfig then answers each
+    """The rules `sqmy docx fonts` writes, installed as a Linux user installs them: fontconfig then answers each
     official name with the first font of its chain that the machine has, as strongly as the Chinese language would pick."""
     if shutil.which("fc-match") is None:
         pytest.skip("未安装 fontconfig 工具（fc-match）")
@@ -232,9 +232,22 @@ def test_fontconfig_rules_put_the_chain_after_the_official_font(definition: dict
         assert match("仿宋_GB2312", XDG_CONFIG_HOME=str(tmp_path / "none")) != "Noto Serif CJK SC"
 
 
-def test_fonts_module_prints_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    assert fonts.main([str(REPO)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith('<?xml version="1.0"?>')
-    assert "<family>楷体_GB2312</family>" in out
-    assert "<accept><family>楷体</family><family>AR PL UKai CN</family>" in out
+def test_docx_fonts_prints_the_rules_and_installs_them_once(office: Path, sqmy: Invoke, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    printed = sqmy("docx", "fonts")
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout.startswith('<?xml version="1.0"?>')
+    assert "<family>楷体_GB2312</family>" in printed.stdout
+    assert "<accept><family>楷体</family><family>AR PL UKai CN</family>" in printed.stdout
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    target = tmp_path / "config" / "fontconfig" / "conf.d" / fonts.FILE_NAME
+    first = sqmy("docx", "fonts", "--install")
+    assert first.exit_code == 0, first.output
+    assert f"已写入字体规则：{target}" in first.stdout
+    assert target.read_text("utf-8") == printed.stdout
+    again = sqmy("docx", "fonts", "--install")
+    assert "字体规则已是最新" in again.stdout
+    target.write_text("<fontconfig/>", "utf-8")  # an older version: replaced
+    assert "已写入字体规则" in sqmy("docx", "fonts", "--install").stdout
+    assert target.read_text("utf-8") == printed.stdout
+

@@ -12,7 +12,10 @@ import click
 
 from .. import stats as stats_mod
 from ..dates import today
+from ..docx import fonts as docx_fonts_mod
+from ..docx import reference as docx_reference
 from ..errors import SqmyError
+from ..fsutil import write_text
 from ..paths import Repo
 from .base import LabeledChoice, _load, _repo, main
 from .reports import _period_options
@@ -102,6 +105,30 @@ def docx() -> None:
     版式由 templates/docx/styles.yml 定义，文字由 templates/docx/*.md.j2 模板定义。
     默认写入 build/docx/<年份>/；用 -o 指定文件（all 为文件夹）。
     """
+
+
+@docx.command("fonts")
+@click.option("--install", is_flag=True, help="写入本人的 fontconfig 配置（~/.config/fontconfig/conf.d/），不打印")
+def docx_fonts(install: bool) -> None:
+    """没有公文字体的 Linux 电脑：把 styles.yml 的替代链写成 fontconfig 规则。
+
+    LibreOffice 不读 Word 文件中的替代字体，按 fontconfig 找字体；装上这些规则后，
+    缺少的公文字体按替代链显示（正文宋体类、标题黑体类、楷体），装有公文字体时仍用公文字体。
+    为全部用户安装：sqmy docx fonts > /etc/fonts/conf.d/60-sqmy-gbt9704.conf（需要管理员）。
+    """
+    repo = _repo()
+    definition, _ = docx_reference.load_definition(repo)
+    rules = docx_fonts_mod.fontconfig(definition["fonts"])
+    if not install:
+        click.echo(rules, nl=False)
+        return
+    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "fontconfig" / "conf.d"
+    target = folder / docx_fonts_mod.FILE_NAME
+    if target.is_file() and not target.is_symlink() and target.read_text("utf-8", "replace") == rules:
+        click.echo(f"字体规则已是最新：{target}")
+        return
+    write_text(target, rules)
+    click.echo(f"已写入字体规则：{target}（LibreOffice 下次启动时生效）")
 
 
 @docx.command("journal")

@@ -1,6 +1,6 @@
 """The 替代链 of styles.yml for the programs that do not read it from the Word file.
 
-    python -m sqmy.docx.fonts [OFFICE] > ~/.config/fontconfig/conf.d/60-sqmy-gbt9704.conf
+    sqmy docx fonts --install   (or: sqmy docx fonts > /etc/fonts/conf.d/60-sqmy-gbt9704.conf)
 
 Every style of a document names its official font (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312, 黑体).
 Word reads the rest of the chain from the document's font table (reference.py: one alternative name,
@@ -15,14 +15,11 @@ installed. The page checks (tests/test_docx_pages.py) install it the way an offi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..paths import Repo
-from .reference import chains, load_definition
+from .reference import chains
 
 FILE_NAME = "60-sqmy-gbt9704.conf"  # read by the user's fontconfig/conf.d (after the system's 49-sansserif.conf)
 
@@ -38,17 +35,3 @@ def fontconfig(fonts: Mapping[str, Any]) -> str:
         "<!-- sqmy: the fonts of templates/docx/styles.yml (GB/T 9704) and, where one is missing, the fonts used instead -->\n"
         f"<fontconfig>\n{''.join(rules)}</fontconfig>\n"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] in (["-h"], ["--help"]):
-        print(__doc__)
-        return 0
-    definition, _ = load_definition(Repo(Path(args[0]) if args else Path.cwd()))
-    sys.stdout.write(fontconfig(definition["fonts"]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
