@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from sqmy import audit as audit_mod
 from sqmy.cli import main
+from sqmy.errors import SqmyError
 from sqmy.frontmatter import FrontMatter
 from sqmy.gitio import Git
 from sqmy.paths import Repo
@@ -373,6 +374,24 @@ def test_history_read_in_shares_is_the_history_read_at_once(git_office: Office) 
         for jobs in (2, 3, len(shas) + 4):
             assert git.changes(shas, jobs) == at_once
             assert git.contents(blobs, jobs) == git.contents(blobs) == {b: git.blob(b) for b in blobs}
+
+
+def test_a_commit_whose_changes_were_not_read_stops_the_audit(git_office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree diffs are read for the commits `git rev-list` lists, beside the log: should the two ever disagree,
+    a commit would be judged with no changes at all. The audit stops instead of passing it."""
+    o = git_office
+    approved(o)
+    item = o.new_item("zhang-wei", "关于增设充电桩的建议")
+    o.forge_review("li-chu", item, entry(o, item, "初审", "li-chu"), trailers=False)
+    real = Git.run
+
+    def run(self: Git, *args: str, **kwargs: object) -> str:
+        out = real(self, *args, **kwargs)  # type: ignore[arg-type]
+        return "\n".join(out.split()[1:]) if args[:1] == ("rev-list",) else out  # the newest commit left out
+
+    monkeypatch.setattr(Git, "run", run)
+    with pytest.raises(SqmyError, match="两次列出的提交不一致"):
+        audit_mod.audit(Repo(o.root))
 
 
 def test_a_review_made_to_look_like_the_bridges_needs_the_bridges_key(signing_office: tuple[Office, dict[str, Path]]) -> None:

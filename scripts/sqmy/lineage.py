@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import registry as registry_mod
+from .errors import SqmyError
 from .findings import Finding
 from .gitio import REGULAR_MODES, Change, Commit, Git
 from .registry import NotRegular, Registry
@@ -144,8 +145,11 @@ def read(git: Git, registries: Registries, since: str | None, rev: str, jobs: in
     # the tree diffs (the long part) start at once, beside the log that reads the commits themselves
     with ThreadPoolExecutor(1) as pool:
         log = pool.submit(git.log, revs)
-        changes = git.changes(git.run("rev-list", *revs).split(), jobs)
+        listed = git.run("rev-list", *revs).split()
+        changes = git.changes(listed, jobs)
         commits = log.result()
+    if {c.sha for c in commits} != set(listed):  # a commit whose changes were never read would pass unaudited
+        raise SqmyError("读取历史时两次列出的提交不一致，无法审计：请确认审计期间没有人修改这个信息库后重试")
     history = History(commits, base, head, after=after)
     history.changes = changes
     if base is not None:
