@@ -62,7 +62,7 @@ def test_long_names_wrap_and_start_inside_the_chart() -> None:
             assert float(line.get("x", "0")) - charts.text_width(line.text or "", charts.LABEL) >= 0  # not cut at the left edge
     width = float(svg.get("viewBox", "").split()[2])
     values = [t for t in _texts(svg, font_size=str(charts.SMALL)) if t.get("text-anchor") is None]
-    assert [v.text for v in values] == ["37.5", "12", "3"]
+    assert [v.text for v in values] == ["37.50", "12.00", "3.00"]  # points with two decimals, as everywhere else
     assert all(float(v.get("x", "0")) + charts.text_width(v.text or "", charts.SMALL) <= width for v in values)  # nor at the right
 
 
@@ -76,7 +76,7 @@ def test_units_are_shown_by_short_name_with_the_full_name_in_tooltip_and_table()
     assert first.find(f"{SVG}title") is not None
     assert first.find(f"{SVG}title").text == "县政协文化文史和学习委员会"  # type: ignore[union-attr]
     assert _texts(svg, text_anchor="end")[1].find(f"{SVG}title") is None  # no short name: the name itself, no tooltip
-    assert _table(figure) == [["单位", "积分"], ["县政协文化文史和学习委员会", "37.5"], ["城关委员联络组", "12"]]
+    assert _table(figure) == [["单位", "积分"], ["县政协文化文史和学习委员会", "37.50"], ["城关委员联络组", "12.00"]]
     ticks = [t.text for t in _texts(svg, text_anchor="middle")]
     assert ticks == ["0", "10", "20", "30", "40"]  # whole numbers, though points are not
 
@@ -137,7 +137,7 @@ def test_names_are_text_in_the_drawing_and_the_table() -> None:
     svg = _svg(figure)  # well formed: every name is text in it
     assert "".join(s.text or "" for s in svg.iter(f"{SVG}tspan")) == '<b onclick="x">'
     assert svg.find(f".//{SVG}text/{SVG}title") is not None
-    assert _table(figure)[1] == ["联络组&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;", "3"]
+    assert _table(figure)[1] == ["联络组&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;", "3.00"]
 
 
 def test_quota_bars_put_the_furthest_behind_first_and_say_it_in_words() -> None:

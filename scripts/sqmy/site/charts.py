@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..report import Points, cell_text
+
 FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif'
 WIDTH = 400  # units of the viewBox: the width the chart is drawn for
 MAX_WIDTH = 520  # px: no wider than this on a wide screen (its labels at most about 18 px)
@@ -98,7 +100,9 @@ def ticks(top: float) -> list[int]:
 
 
 def number(value: float) -> str:
-    """A count as a count (3, not 3.0); points as they are computed (37.5)."""
+    """A count as a count (3, not 3.0); points with their two decimals, as every other output shows them (report.Points)."""
+    if isinstance(value, Points):
+        return cell_text(value)
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
@@ -270,8 +274,8 @@ def points(result: Mapping[str, Any], year: int, short: Mapping[str, str] | None
     title = f"{year}年单位积分" + ("（前 15 名）" if len(scored) > 15 else "")
     units = scored[:15]
     short = short or {}
-    rows = [Row(short.get(u.get("unit", ""), "") or u["name"], (u["points"],), u["name"]) for u in units]
-    table = _table(title, ["单位", "积分"], [[u["name"], u["points"]] for u in units])
+    rows = [Row(short.get(u.get("unit", ""), "") or u["name"], (Points(u["points"]),), u["name"]) for u in units]
+    table = _table(title, ["单位", "积分"], [[u["name"], Points(u["points"])] for u in units])
     return _figure(title, bars(title, ["积分"], rows), table)
 
 
