@@ -77,6 +77,7 @@ def git_office(office: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
         monkeypatch.setenv(f"GIT_{who}_DATE", f"{TODAY}T12:00:00+08:00")
     repo = Office(office, monkeypatch)
     repo.git("init", "-q", "-b", "main")
+    (office / ".git" / "info" / "exclude").write_text(".sqmy/\n", "utf-8")  # as a real office's .gitignore: the local cache
     with repo.acting("li-chu"):  # the registry first, in a commit of its own; then the imported records
         repo.git("add", "units", "templates")
         repo.git("commit", "-q", "-m", "建立样本县政协的名册和规则")

@@ -42,7 +42,7 @@ def test_pack_knows_every_field_of_every_record() -> None:
     handled = {
         Item: "id path title authors unit submitted category focus source audience body body_line key_topic source_ref imported reviews routes "
               "journal sent adoptions instructions transfers solved",
-        Review: "stage by decision date digest comment experts", Journal: "year issue token", Adoption: "level date ref mode",
+        Review: "stage by decision date digest comment experts duplicate", Journal: "year issue token", Adoption: "level date ref mode",
         Instruction: "level leader date summary assigned feedback", Transfer: "to date due letter feedback", Feedback: "date result summary",
         Solved: "date summary", Imported: "date note", Sent: "route to date",
     }

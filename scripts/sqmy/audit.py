@@ -35,7 +35,7 @@ from .gitio import Change, Commit, Git
 from .items import content_digest
 from .lineage import Registries
 from .paths import Repo
-from .protocol import REVIEW_FORGE, allowed_signers, review_trailers
+from .protocol import REVIEW_DUPLICATE, REVIEW_FORGE, allowed_signers, review_trailers
 from .registry import Registry
 from .versions import Versions
 
@@ -396,8 +396,13 @@ class _Auditor:
             return
         entry = _entry(review)
         expected = review_trailers(item, entry.stage, entry.decision, entry.by, entry.digest)
-        if any(c.trailers.get(k) != v for k, v in expected.items()):
+        if any(c.trailers.get(k) != v for k, v in expected.items()) or c.trailers.get(REVIEW_DUPLICATE, "") != str(review.get("duplicate") or ""):
             self.flag(item, c, "review-not-by-tool", "审核记录不是由 sqmy 提交的（提交说明中没有相符的 Review- 标记），视为手工填写")
+        duplicate = review.get("duplicate")
+        if duplicate == schema.IS_DUPLICATE and entry.decision in (schema.PASS, schema.REFER):
+            self.flag(item, c, "review-shape", f"查重结论为“重复”，审核意见却是“{entry.decision}”")
+        if duplicate == schema.NOT_DUPLICATE and not str(review.get("comment") or "").strip():
+            self.flag(item, c, "review-shape", "查重结论“非重复”须在审核说明中写明理由")
         if t.files > 1:
             self.flag(item, c, "review-commit-mixed", "审核提交同时修改了其他文件：审核记录应单独提交")
         person = reg.people.get(entry.by)

@@ -56,6 +56,7 @@ class Command:
     routes: tuple[str, ...] = ()
     expert_logins: tuple[str, ...] = ()
     comment: str = ""
+    duplicate: str = ""  # 查重结论: 非重复 or 重复, a word of its own after the decision
 
 
 _COMMAND = re.compile(r"^/(初审|联合复核|复审|审定)(?:[ \t\u3000]+(.*))?$", re.M)
@@ -76,8 +77,17 @@ def parse_command(body: str) -> Command | None:
         raise ValueError(f"命令 /{stage} 后面应写审核意见：通过、退回修改或不予上报")
     decision, words = words[0], words[1:]
     routes = tuple(w for w in words if w in schema.ROUTES) if stage == schema.FINAL and decision == schema.PASS else ()
-    comment = " ".join(w for w in words if w not in routes)
-    return Command(stage, decision, routes, comment=comment)
+    words = [w for w in words if w not in routes]
+    duplicate = words.pop(0) if words and words[0] in schema.DUPLICATE_DECISIONS else ""  # right after decision and routes
+    return Command(stage, decision, routes, comment=" ".join(words), duplicate=duplicate)
+
+
+def _button_words(body: str) -> tuple[str, str]:
+    """A review given with a button: its 查重结论 when the text starts with one (“非重复 理由…”), and the rest."""
+    words = (body or "").strip().split(maxsplit=1)
+    if words and words[0] in schema.DUPLICATE_DECISIONS:
+        return words[0], words[1] if len(words) > 1 else ""
+    return "", (body or "").strip()
 
 
 def _person_by_login(reg: Registry, login: str) -> Person | None:
@@ -221,14 +231,17 @@ def handle(
                 raise Refused("role", f"当前应进行“{st.next_stage or '（无）'}”，{person.name} 没有这一环节的角色")
             if stage == schema.FINAL and decision == schema.PASS:
                 raise Refused("routes", "审定通过须写明转化渠道：请评论 /审定 通过 直报 参阅 转办（选其中需要的）")
-            command = Command(stage, decision, comment=ev.body.strip())
+            duplicate, comment = _button_words(ev.body)
+            command = Command(stage, decision, comment=comment, duplicate=duplicate)
         experts = []
         for login in command.expert_logins:
             expert = _person_by_login(reg, login)
             if expert is None:
                 raise Refused("unknown-person", f"@{login} 没有在人员名册中登记，不能指定为复核专家")
             experts.append(expert.id)
-        request = review.Request(item_id, command.stage or "", command.decision, command.comment, command.routes, tuple(experts))
+        request = review.Request(
+            item_id, command.stage or "", command.decision, command.comment, command.routes, tuple(experts), command.duplicate,
+        )
         done = review.record(repo, request, today, reviewer_email=person.email, forge=ev.url)
     except Refused as exc:
         return Outcome(REFUSED, f"@{ev.login} 审核未记录：{exc.message}")

@@ -20,6 +20,7 @@ class Review:
     digest: str
     comment: str = ""
     experts: tuple[str, ...] = ()
+    duplicate: str = ""  # 查重结论 of the reviewer: 非重复 or 重复 ("" when none was needed or given)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
         reviews=tuple(
             Review(
                 r["stage"], r["by"], r["decision"], _d(r["date"]), r["digest"],
-                r.get("comment") or "", tuple(r.get("experts") or ()),
+                r.get("comment") or "", tuple(r.get("experts") or ()), r.get("duplicate") or "",
             )
             for r in data.get("reviews") or ()
         ),
@@ -243,7 +244,7 @@ def pack(item: Item) -> bytes:
         i.id, i.path, i.title, i.authors, i.unit, _day(i.submitted), i.category, i.focus, i.source, i.audience, i.body, i.body_line,
         i.key_topic, i.source_ref,
         (i.imported.date.toordinal(), i.imported.note) if i.imported else None,
-        tuple((r.stage, r.by, r.decision, r.date.toordinal(), r.digest, r.comment, r.experts) for r in i.reviews),
+        tuple((r.stage, r.by, r.decision, r.date.toordinal(), r.digest, r.comment, r.experts, r.duplicate) for r in i.reviews),
         i.routes,
         (i.journal.year, i.journal.issue, i.journal.token) if i.journal else None,
         tuple((s.route, s.to, s.date.toordinal()) for s in i.sent),
@@ -263,7 +264,7 @@ def unpack(data: bytes) -> Item:
         id_, path, title, authors, unit, _undate(submitted) if submitted != _NONE else None, category, focus, source, audience, body,
         body_line, key_topic, source_ref,
         Imported(_undate(imported[0]), imported[1]) if imported else None,
-        tuple(Review(r[0], r[1], r[2], _undate(r[3]), r[4], r[5], r[6]) for r in reviews),
+        tuple(Review(r[0], r[1], r[2], _undate(r[3]), r[4], r[5], r[6], r[7]) for r in reviews),
         routes,
         Journal(*journal) if journal else None,
         tuple(Sent(s[0], s[1], _undate(s[2])) for s in sent),

@@ -18,6 +18,7 @@ from .registry import Registry
 
 REVIEW_ITEM = "Review-Item"
 REVIEW_FORGE = "Review-Forge"  # the pull request a review was given on (the bridge)
+REVIEW_DUPLICATE = "Review-Duplicate"  # the reviewer's 查重结论, when the review gives one
 RECORD_ITEM = "Record-Item"
 
 
@@ -26,12 +27,16 @@ def review_trailers(item_id: str, stage: str, decision: str, by: str, digest: st
     return {REVIEW_ITEM: item_id, "Review-Stage": stage, "Review-Decision": decision, "Review-By": by, "Review-Digest": digest}
 
 
-def review_message(item_id: str, title: str, stage: str, decision: str, by: str, digest: str, comment: str = "", forge: str | None = None) -> str:
+def review_message(
+    item_id: str, title: str, stage: str, decision: str, by: str, digest: str, comment: str = "", forge: str | None = None, duplicate: str = "",
+) -> str:
     """The commit message of a review."""
-    lines = [f"{stage} {decision}：{title}", ""]
+    lines = [f"{stage} {decision}{'（' + duplicate + '）' if duplicate else ''}：{title}", ""]
     if comment:
         lines += [comment, ""]
     lines += [f"{key}: {value}" for key, value in review_trailers(item_id, stage, decision, by, digest).items()]
+    if duplicate:
+        lines.append(f"{REVIEW_DUPLICATE}: {duplicate}")
     if forge:
         lines.append(f"{REVIEW_FORGE}: {forge}")
     return "\n".join(lines) + "\n"

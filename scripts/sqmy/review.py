@@ -34,6 +34,7 @@ class Request:
     comment: str = ""
     routes: tuple[str, ...] = ()
     experts: tuple[str, ...] = ()
+    duplicate: str = ""  # the reviewer's 查重结论: 非重复 or 重复
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,31 @@ def _check(reg: Registry, item: Item, person: Person, req: Request, today: dt.da
     for route in req.routes:
         if route not in schema.ROUTES:
             raise Refused("routes", f"转化渠道“{route}”无效，应为：{'、'.join(schema.ROUTES)}")
+    if req.duplicate and req.duplicate not in schema.DUPLICATE_DECISIONS:
+        raise Refused("review-shape", f"查重结论应为：{'、'.join(schema.DUPLICATE_DECISIONS)}")
+    if req.duplicate == schema.IS_DUPLICATE and req.decision in (schema.PASS, schema.REFER):
+        raise Refused("review-shape", f"认定为重复的信息不能{req.decision}：请退回修改或不予上报")
+    if req.duplicate == schema.NOT_DUPLICATE and not req.comment.strip():
+        raise Refused("review-shape", "认定“非重复”须在审核说明中写明理由（如与哪篇不同、新在何处）")
+
+
+def check_duplicates(repo: Repo, reg: Registry, item: Item, req: Request, today: dt.date) -> None:
+    """A report 疑似重复 of one already written or adopted is passed only with the reviewer's 查重结论 非重复."""
+    if req.decision != schema.PASS or req.duplicate == schema.NOT_DUPLICATE:
+        return
+    from . import likeness  # noqa: PLC0415 - the similarity index (scikit-learn) is loaded only when a review passes a report
+
+    if likeness.decided(item):  # an earlier reviewer of this same text judged it 非重复
+        return
+    found = likeness.duplicates_of(repo, reg, item, today)
+    if found:
+        named = "；".join(f"{f.label}《{f.title}》（{likeness.SOURCE_NAMES[f.source]}，得分 {f.score:.2f}）" for f in found[:3])
+        raise Refused(
+            "similar-undecided",
+            f"这条信息与 {named} 疑似重复（运行 sqmy similar {item.id} 查看共同段落）。确认不是重复的，"
+            f"请写明查重结论“非重复”并说明理由（sqmy review … --duplicate 非重复 --comment 理由，或 /{req.stage} 通过 非重复 理由）；"
+            "确是重复的，请退回修改或不予上报",
+        )
 
 
 def record(
@@ -130,6 +156,7 @@ def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: 
     check_date(git, today)
     item = load_item(repo, reg, req.item_id, today)
     _check(reg, item, person, req, today)
+    check_duplicates(repo, reg, item, req, today)
     entry: dict[str, object] = {
         "stage": req.stage, "by": person.id, "decision": req.decision, "date": today.isoformat(), "digest": item.digest,
     }
@@ -137,6 +164,8 @@ def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: 
         entry["experts"] = list(req.experts)
     if req.comment:
         entry["comment"] = req.comment
+    if req.duplicate:
+        entry["duplicate"] = req.duplicate
     return _commit(git, repo, reg, item, person, entry, req.routes, today, reviewer_email, forge)
 
 
@@ -165,7 +194,9 @@ def _commit(
         if reviewer_email:
             env |= {"GIT_AUTHOR_NAME": person.name, "GIT_AUTHOR_EMAIL": person.email}
         stage, decision = str(entry["stage"]), str(entry["decision"])
-        text = review_message(item.id, item.title, stage, decision, person.id, digest, str(entry.get("comment") or ""), forge)
+        text = review_message(
+            item.id, item.title, stage, decision, person.id, digest, str(entry.get("comment") or ""), forge, str(entry.get("duplicate") or ""),
+        )
         sha = git.commit_paths([rel], text, sign=reg.office.require_signatures, env=env)
     except BaseException:
         write_text(path, original)

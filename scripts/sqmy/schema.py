@@ -40,6 +40,7 @@ AUDIENCES = enum("audience")
 STAGES = enum("review_stages")  # what a reviewer records (sqmy review, the bridge)
 CHAIN_STAGES = enum("chain_stages")
 DECISIONS = enum("review_decisions")
+DUPLICATE_DECISIONS = enum("duplicate_decision")  # a reviewer's 查重结论 on a report like an earlier one
 # the office's reopening of a decided item (sqmy reopen): the one stage that is not a review
 REOPEN = next(s for s in enum("stage") if s not in STAGES)
 ROUTES = enum("route")
@@ -59,6 +60,7 @@ ITEM_FIELDS = tuple(schema("item")["properties"])
 FIRST, SECOND, FINAL = CHAIN_STAGES
 EXPERT_STAGE = next(s for s in STAGES if s not in CHAIN_STAGES)  # the experts' 联合复核, between 初审 and 复审
 PASS, RETURN, REJECT, REFER = DECISIONS  # 通过, 退回修改, 不予上报, and 初审's referral to experts
+NOT_DUPLICATE, IS_DUPLICATE = DUPLICATE_DECISIONS  # 非重复, 重复
 DIRECT, REFERRAL, TRANSFER = ROUTES  # 直报, 参阅, 转办
 INTERNAL, PUBLIC = AUDIENCES  # 内部 (the default), 公开
 EXPERT, OFFICE = (r for r in ROLES if r not in CHAIN_STAGES)  # the roles that are not a chain stage: 专家, 办公室

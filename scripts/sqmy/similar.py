@@ -24,12 +24,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
@@ -37,11 +37,15 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 DUPLICATE_VERDICT = "疑似重复"
 SIMILAR_VERDICT = "相似"
 DISSIMILAR_VERDICT = "不相似"
+TITLE_VERDICT = "题目相近"  # the titles alone are alike (the texts are not, or one is not known)
 # measured at 10,000 reports (benchmarks/similar_speed.py): copies 1.0, light rewrites ≥ 0.87, heavy rewrites ≤ 0.53 ...
 DUPLICATE = 0.80
 # ... heavy rewrites ≥ 0.31, partial copies (a third of a report) ≥ 0.24, unrelated same-topic reports ≤ 0.03;
 # 0.15 also stays below the 0.20 the issue's research found for rewrites (its unrelated reports: ≤ 0.16)
 SIMILAR = 0.15
+# titles: the 65 real titles of the demo office (2,080 pairs of different reports) are at most 60 alike once their boilerplate is
+# stripped; rewordings of one title (关于加强X的建议 / X问题亟待解决) are 100
+TITLE_CLOSE = 70.0
 
 MAX_DF = 0.01  # n-grams in more than this share of the reports are dropped ...
 MIN_DF_DROP = 5  # ... and never those in this many reports or fewer (a small archive has little boilerplate to learn)
@@ -59,6 +63,7 @@ SECTION_HEADINGS = frozenset({
 })
 _HEADING_NUMBER = re.compile(r"^[#\s]*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])?\s*")
 _PROMPT = re.compile(r"【[^】]*】")  # the template's prompts to the writer, left in when a section is not filled in
+_NOT_LETTER = re.compile(r"[\W\d_]+")  # not a letter: whitespace, punctuation, symbols, digits (the numeral 〇 is kept)
 
 # Title boilerplate: what almost every title says, so that two titles differ only in what they are about
 _TITLE_PREFIXES = ("关于进一步", "关于加快", "关于加强", "关于推进", "关于完善", "关于解决", "关于", "建议", "对")
@@ -79,9 +84,10 @@ def normalize(text: str) -> str:
     Whitespace, punctuation, symbols and digits are dropped: a copy with other
     punctuation, other numbers or other line breaks normalises to the same text.
     """
-    text = _PROMPT.sub("", unicodedata.normalize("NFKC", text))
-    kept = "".join(line for line in text.splitlines() if not _is_heading(line))
-    return "".join(c for c in kept.lower() if unicodedata.category(c).startswith("L"))
+    if not unicodedata.is_normalized("NFKC", text):  # the check is quick; normalising text that already is costs a lot
+        text = unicodedata.normalize("NFKC", text)
+    kept = "".join(line for line in _PROMPT.sub("", text).splitlines() if not _is_heading(line))
+    return _NOT_LETTER.sub("", kept.lower())
 
 
 def title_core(title: str) -> str:
@@ -116,7 +122,8 @@ def verdict(score: float) -> str:
 class Record:
     id: str
     title: str
-    body: str
+    body: str  # "" when only the title is known
+    source: str = "archive"  # archive (the office's items), upstream or siblings
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,24 @@ class Passage:
     b_start: int
 
 
+@dataclass(frozen=True)
+class Side:
+    """A shared passage as one report writes it: the text before it, the passage, the text after it (original text)."""
+
+    before: str
+    shared: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One shared passage, in both reports: `ours` in the report checked, `theirs` in the similar one."""
+
+    chars: int  # its length in normalised characters
+    ours: Side
+    theirs: Side
+
+
 def _vectorizer() -> HashingVectorizer:
     # hashed: no vocabulary to hold (millions of distinct n-grams at 10,000 reports); 2**23 buckets keep collisions rare
     return HashingVectorizer(
@@ -146,45 +171,89 @@ def _vectorizer() -> HashingVectorizer:
     )
 
 
-class Index:
-    """The reports to compare against, vectorised once."""
+Row = tuple[Any, Any]  # a report's n-gram buckets (int32, ascending) and how often each occurs (uint16): what is kept between runs
 
-    def __init__(self, records: Iterable[Record]) -> None:
+
+def rows(texts: Sequence[str]) -> list[Row]:
+    """The n-gram counts of each of `texts` (normalised), in chunks."""
+    vectorizer = _vectorizer()
+    out: list[Row] = []
+    for start in range(0, len(texts), CHUNK):
+        counts = vectorizer.transform(texts[start: start + CHUNK])
+        counts.sort_indices()
+        for n in range(counts.shape[0]):
+            a, b = counts.indptr[n], counts.indptr[n + 1]
+            out.append((counts.indices[a:b].astype(np.int32), np.minimum(counts.data[a:b], 65535).astype(np.uint16)))
+    return out
+
+
+class Index:
+    """The reports to compare against, vectorised once.
+
+    `counts`: each record's `rows` when already known (kept from an earlier
+    run); a record with no body (a title-only entry of a list) has an empty
+    row and is found by its title only (`titles`).
+    """
+
+    def __init__(self, records: Iterable[Record], counts: Sequence[Row] | None = None) -> None:
         self.records: list[Record] = list(records)
-        self.texts = [normalize(r.body) for r in self.records]
         self._positions = {r.id: n for n, r in enumerate(self.records)}
+        self._texts: dict[str, str] = {}
+        self._cores: list[str] | None = None
+        self.sources = np.array([r.source for r in self.records], dtype=object)
+        self.counts: list[Row] = list(counts) if counts is not None else rows([normalize(r.body) for r in self.records])
+        if len(self.counts) != len(self.records):
+            raise ValueError("one row of counts per record")
         self.vectorizer = _vectorizer()
         self.weights = TfidfTransformer(sublinear_tf=True)
         self.matrix: Any = None
         self.boilerplate: Any = np.zeros(N_FEATURES, dtype=bool)
         self.dropped = 0  # n-grams (hash buckets) dropped as boilerplate
-        if not self.records:
+        with_text = [n for n, (indices, _) in enumerate(self.counts) if len(indices)]
+        if not with_text:
             return
-        # in chunks, transformed in place: the process's peak at 10,000 reports went from 857 to 737 MB (237 MB of it the test set)
-        counts = sparse.vstack([self.vectorizer.transform(self.texts[i: i + CHUNK]) for i in range(0, len(self.texts), CHUNK)], format="csr")
-        self.weights.fit(counts)
+        lengths = np.array([len(indices) for indices, _ in self.counts], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        stacked = sparse.csr_matrix(
+            (np.concatenate([c for _, c in self.counts]).astype(np.float32), np.concatenate([i for i, _ in self.counts]), indptr),
+            shape=(len(self.counts), N_FEATURES),
+        )
+        texts = stacked[with_text] if len(with_text) < len(self.counts) else stacked
+        self.weights.fit(texts)  # over the reports with a text: title-only entries would make every n-gram look rarer
         # the office's boilerplate: n-grams in more than MAX_DF of the reports weigh nothing (a zero inverse document frequency);
         # so do n-grams no report has: a query's own words are no evidence of likeness (as with a fitted vocabulary)
-        df = np.bincount(counts.indices, minlength=N_FEATURES)
-        boilerplate = df > max(MAX_DF * len(self.records), MIN_DF_DROP)
+        df = np.bincount(texts.indices, minlength=N_FEATURES)
+        boilerplate = df > max(MAX_DF * len(with_text), MIN_DF_DROP)
         self.dropped = int(boilerplate.sum())
         self.boilerplate = boilerplate
         idf = self.weights.idf_.copy()
         idf[boilerplate | (df == 0)] = 0.0
         self.weights.idf_ = idf
         # by column (n-gram): a query reads only the columns of its own n-grams
-        self.matrix = self.weights.transform(counts, copy=False).tocsc()
+        self.matrix = self.weights.transform(stacked, copy=False).tocsc()
 
     def __len__(self) -> int:
         return len(self.records)
 
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self._positions
+
+    def position(self, record_id: str) -> int:
+        return self._positions[record_id]
+
+    def record(self, record_id: str) -> Record:
+        return self.records[self._positions[record_id]]
+
     def text_of(self, record_id: str) -> str:
-        return self.texts[self._positions[record_id]]
+        """The normalised text of a record (made when first asked for)."""
+        if record_id not in self._texts:
+            self._texts[record_id] = normalize(self.record(record_id).body)
+        return self._texts[record_id]
 
     def scores(self, text: str) -> Any:
         """The cosine of `text` with every report, in the index's order (a numpy array)."""
         if self.matrix is None:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(len(self.records), dtype=np.float32)
         vector = self.weights.transform(self.vectorizer.transform([normalize(text)]))
         return np.asarray(self.matrix[:, vector.indices] @ vector.data).ravel()
 
@@ -198,21 +267,52 @@ class Index:
         found = passages(normalize(text), self.text_of(record_id), min_chars, normalized=True)
         return [p for p in found if not self.is_boilerplate(p.text)]
 
-    def query(self, text: str, title: str = "", limit: int = 10, exclude: Sequence[str] = ()) -> list[Match]:
-        """The `limit` reports most similar to `text` with a score above 0, best first (`exclude`: ids not to report, such as its own)."""
+    def evidence(self, text: str, record_id: str) -> list[Shared]:
+        """The shared passages as each report writes them (`shown`), for reading side by side."""
+        return shown(text, self.record(record_id).body, self.passages(text, record_id))
+
+    def _skipped(self, exclude: Collection[str], only: Collection[str] | None) -> Any:
+        skip = np.zeros(len(self.records), dtype=bool)
+        for record_id in exclude:
+            if record_id in self._positions:
+                skip[self._positions[record_id]] = True
+        if only is not None:
+            skip |= ~np.isin(self.sources, list(only))
+        return skip
+
+    def query(
+        self, text: str, title: str = "", limit: int = 10, exclude: Collection[str] = (), only: Collection[str] | None = None,
+    ) -> list[Match]:
+        """The `limit` reports most similar to `text` with a score above 0, best first.
+
+        `exclude`: ids not to report (such as its own); `only`: the sources to report from (archive, upstream, siblings)."""
         scores = self.scores(text)
         if not len(scores):
             return []
-        skip = {self._positions[i] for i in exclude if i in self._positions}
-        wanted = min(len(scores), limit + len(skip))
+        scores = np.where(self._skipped(exclude, only), 0.0, scores)
+        wanted = min(len(scores), limit)
         top = np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else np.arange(len(scores))
         # a report sharing no weighed n-gram with the text is no match at all
-        ranked = sorted((int(n) for n in top if int(n) not in skip and scores[n] > 0), key=lambda n: (-scores[n], n))[:limit]
+        ranked = sorted((int(n) for n in top if scores[n] > 0), key=lambda n: (-scores[n], n))[:limit]
         out = []
         for n in ranked:
             record, score = self.records[n], float(scores[n])
             out.append(Match(record.id, record.title, round(score, 4), title_ratio(title, record.title) if title else 0.0, verdict(score)))
         return out
+
+    def titles(
+        self, title: str, limit: int = 10, exclude: Collection[str] = (), only: Collection[str] | None = None, cutoff: float = TITLE_CLOSE,
+    ) -> list[Match]:
+        """The reports whose title is `cutoff` or more alike `title` once the boilerplate is gone (`title_ratio`), best first."""
+        core = title_core(title)
+        if not core:
+            return []
+        if self._cores is None:
+            self._cores = [title_core(r.title) for r in self.records]
+        skip = self._skipped(exclude, only)
+        found = process.extract(core, self._cores, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        ranked = sorted(((float(ratio), n) for _, ratio, n in found if not skip[n]), key=lambda t: (-t[0], t[1]))[:limit]
+        return [Match(self.records[n].id, self.records[n].title, 0.0, ratio, TITLE_VERDICT) for ratio, n in ranked]
 
 
 def passages(a: str, b: str, min_chars: int = MIN_PASSAGE, normalized: bool = False) -> list[Passage]:
@@ -238,3 +338,56 @@ def passages(a: str, b: str, min_chars: int = MIN_PASSAGE, normalized: bool = Fa
                 block.b,
             ))
     return found
+
+
+SHOWN = 80  # characters of a long passage shown: its beginning and its end, the middle elided
+
+
+def letters(text: str) -> tuple[str, list[int]]:
+    """`normalize(text)` and, for each of its characters, the index in `text` of the character it came from.
+
+    A character at a time (NFKC of each): for showing passages only, never for indexing."""
+    kept = [True] * len(text)
+    for prompt in _PROMPT.finditer(text):
+        kept[prompt.start(): prompt.end()] = [False] * (prompt.end() - prompt.start())
+    chars: list[str] = []
+    where: list[int] = []
+    start = 0
+    for line in text.splitlines(keepends=True):
+        positions = [n for n in range(start, start + len(line)) if kept[n]]
+        start += len(line)
+        content = "".join(text[n] for n in positions)
+        if _is_heading(unicodedata.normalize("NFKC", content.rstrip("\r\n"))):
+            continue
+        for n, char in zip(positions, content, strict=True):
+            for made in (char if unicodedata.is_normalized("NFKC", char) else unicodedata.normalize("NFKC", char)).lower():
+                if not _NOT_LETTER.match(made):
+                    chars.append(made)
+                    where.append(n)
+    return "".join(chars), where
+
+
+def _side(original: str, where: list[int], start: int, size: int) -> Side:
+    first, last = where[start], where[start + size - 1] + 1
+    line_start = original.rfind("\n", 0, first) + 1
+    line_end = original.find("\n", last)
+    before = original[max(line_start, first - CONTEXT * 2): first]
+    after = original[last: min(len(original) if line_end < 0 else line_end, last + CONTEXT * 2)]
+    shared = original[first:last]
+    if len(shared) > SHOWN:
+        shared = f"{shared[: SHOWN * 3 // 4]}……（略 {len(shared) - SHOWN} 字）……{shared[-SHOWN // 4:]}"
+    return Side(before.lstrip(), shared, after.rstrip())
+
+
+def shown(ours: str, theirs: str, found: Sequence[Passage]) -> list[Shared]:
+    """`found` (passages of the normalised texts) as the two original texts write them."""
+    text_ours, where_ours = letters(ours)
+    text_theirs, where_theirs = letters(theirs)
+    out = []
+    for p in found:
+        size = len(p.text)
+        if text_ours[p.a_start: p.a_start + size] != p.text or text_theirs[p.b_start: p.b_start + size] != p.text:
+            out.append(Shared(size, Side("", p.text, ""), Side("", p.text, "")))  # not of these texts: shown as found
+            continue
+        out.append(Shared(size, _side(ours, where_ours, p.a_start, size), _side(theirs, where_theirs, p.b_start, size)))
+    return out

@@ -81,7 +81,7 @@ def detail(reg: Registry, items: list[Item], item_id: str, today: dt.date) -> di
     current = item.digest
     data["reviews"] = [
         {"stage": r.stage, "by": r.by, "by_name": _names(reg, (r.by,))[0], "decision": r.decision,
-         "date": r.date.isoformat(), "comment": r.comment, "experts": list(r.experts),
+         "date": r.date.isoformat(), "comment": r.comment, "experts": list(r.experts), "duplicate": r.duplicate,
          "expert_names": _names(reg, r.experts),
          "digest_matches": r.digest == current,
          "imported": item.imported is not None and r.date <= item.imported.date}

@@ -15,6 +15,7 @@ from ..dates import today
 from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
 from ..findings import ERROR, WARNING, to_json
 from .base import FORMAT, _json, _load, _parse_date, _progress, _repo, main, named
+from .similar import Warner, similar_of
 
 # --- validate -----------------------------------------------------------------
 
@@ -107,6 +108,7 @@ def new(title: str | None, authors: tuple[str, ...], unit: str | None, category:
     spec = new_mod.NewItem(title.strip(), tuple(author_list), unit, category, focus, source, audience, key_topic, draft)
     path = new_mod.write(repo, reg, spec, day)
     click.echo(repo.display(path))
+    Warner(repo).warn(path.stem, spec.title, "")  # a new report has only its title yet: is it one already written or adopted?
 
 
 @main.command("import")
@@ -134,6 +136,7 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
     unit = named(reg.unit_named, unit, what="单位", lenient=True) if unit else None
     options = importdocx.Options(authors, unit, category, focus, source, audience, key_topic, draft)
     failed = known = 0
+    warner = Warner(repo)
     for outcome in importdocx.import_files(repo, list(files), options, today()):
         name = click.format_filename(outcome.source)
         if outcome.error is not None or outcome.path is None:
@@ -150,6 +153,8 @@ def import_cmd(files: tuple[Path, ...], authors: tuple[str, ...], unit: str | No
             click.echo(f"  {note}", err=True)
         for warning in outcome.warnings:
             click.echo(f"  警告：{warning}", err=True)
+        if not outcome.duplicate:
+            warner.warn_file(outcome.path)
         click.echo(shown)
     if len(files) > 1:
         click.echo(f"共 {len(files)} 个文件：新导入 {len(files) - failed - known} 个，已有 {known} 个，失败 {failed} 个", err=True)
@@ -249,7 +254,9 @@ def status_cmd(item_id: str | None, summary: bool, overdue: bool, for_person: st
     loaded = _load(repo, day)
     reg = loaded.registry
     if item_id:
-        _show_detail(views.detail(reg, loaded.items, item_id, day), fmt)
+        detail = views.detail(reg, loaded.items, item_id, day)
+        detail["similar"] = similar_of(repo, loaded, item_id, day)
+        _show_detail(detail, fmt)
         return
     if overdue:
         _show_overdue(views.overdue(reg, loaded.items, day), fmt, day)
@@ -283,7 +290,8 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
     if d["reviews"]:
         click.echo("")
         rows = [
-            [r["date"], r["stage"], r["by_name"], r["decision"] + (f"（专家：{'、'.join(r['expert_names'])}）" if r["experts"] else ""),
+            [r["date"], r["stage"], r["by_name"],
+             r["decision"] + (f"（专家：{'、'.join(r['expert_names'])}）" if r["experts"] else "") + (f"（{r['duplicate']}）" if r["duplicate"] else ""),
              ("一致（导入）" if r["imported"] else "一致") if r["digest_matches"] else "内容已改动", r["comment"]]
             for r in d["reviews"]
         ]
@@ -308,6 +316,11 @@ def _show_detail(d: dict[str, Any], fmt: str) -> None:
         click.echo(f"批示：{i['level']}{i['leader']} {i['date']} {i['summary']}{assigned}" + (f"；{state}" if state else "") + _summary(fb))
     for x in d["solved"]:
         click.echo(f"推动解决：{x['date']} {x['summary']}")
+    for f in d.get("similar") or ():
+        score = f"得分 {f['score']:.2f}" if f["score"] is not None else f"题目相近度 {f['title_ratio']:.0f}"
+        click.echo(f"查重：【{f['verdict']}】{f['label']}《{f['title']}》（{f['source_name']}，{score}）")
+    if d.get("similar"):
+        click.echo(f"（sqmy similar {d['id']} 查看共同段落）")
     click.echo(_next_step(d))
 
 

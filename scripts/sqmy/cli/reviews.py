@@ -25,17 +25,22 @@ from .base import FORMAT, _json, _repo, main
 @click.option("--comment", "-m", default="", help="审核说明")
 @click.option("--route", "routes", multiple=True, type=click.Choice(list(schema.ROUTES)), help="审定通过时的转化渠道；可重复")
 @click.option("--expert", "experts", multiple=True, help="初审提请联合复核时的专家编号；可重复")
+@click.option("--duplicate", type=click.Choice(list(schema.DUPLICATE_DECISIONS)), default=None,
+              help="查重结论：与已有信息疑似重复时，通过须写明“非重复”并用 --comment 说明理由；“重复”只能与退回修改或不予上报同用")
 @FORMAT
-def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[str, ...], experts: tuple[str, ...], fmt: str) -> None:
+def review(item_id: str, stage: str, decision: str, comment: str, routes: tuple[str, ...], experts: tuple[str, ...],
+           duplicate: str | None, fmt: str) -> None:
     """记录一次审核，并由审核人单独提交（Git 作者邮箱即审核人在名册中的邮箱）。
 
     STAGE 为 初审、联合复核、复审、审定；DECISION 为 通过、退回修改、不予上报，初审还可以是 联合复核（须 --expert）。
+    与已有信息疑似重复（sqmy similar）的，通过时须写明查重结论 --duplicate 非重复 和理由（同一文本只需写一次）。
     不符合规则时拒绝，并且不写入任何内容（退出码 1）。
     """
     from .. import review as review_mod  # imported when used: startup time matters
     repo = _repo()
     day = today()
-    done = review_mod.record(repo, review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts), day)
+    request = review_mod.Request(item_id, stage, decision, comment.strip(), routes, experts, duplicate or "")
+    done = review_mod.record(repo, request, day)
     _show_recorded(done, f"{stage} {decision}", day, fmt)
 
 
