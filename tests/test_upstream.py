@@ -366,7 +366,8 @@ def test_import_appends_to_an_existing_list_without_rewriting_it(tmp_path: Path)
     refs, findings = load_upstream(tmp_path)
     assert findings == []
     assert [r.title for r in refs][3:] == ["关于新的一件事的建议", "title: 关于看起来像字段的建议", "关于多段正文的建议"]
-    assert refs[3].body == "第一段。\n\n第二段：含冒号和 #号。\n  缩进的一行"  # in double quotes: “第二段：” would read as a key
+    assert refs[3].body == "第一段。\n\n第二段：含冒号和 #号。\n  缩进的一行"  # a literal block: “第二段：” is text there, not a key
+    assert "    body: |-\r\n      第一段。" in after
     assert refs[5].body == "第一行。\n\n第二行。"
     assert after.endswith("  - title: 关于多段正文的建议\r\n    body: |-\r\n      第一行。\r\n\r\n      第二行。\r\n")
     assert refs[3].line == 17  # GOOD_LIST has 15 lines, then the comment

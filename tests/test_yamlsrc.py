@@ -210,3 +210,11 @@ def test_texts_are_every_text_value_but_digests() -> None:
     assert sorted(doc.texts) == sorted(["标题", "初审", "a", "b", "甲", "深处"])
     assert "sha256:13812345678" not in doc.texts  # a digest is hex, not a number anybody wrote
     assert yamlsrc.load("a: [unclosed").texts == ()
+
+
+def test_a_colon_in_the_text_of_a_block_is_text() -> None:
+    """第二段：… in a `|` or `>` block is a sentence of the text, not a key typed with a full-width colon; below the block
+    such a key is still found."""
+    doc = yamlsrc.load("items:\n  - title: 甲\n    body: |\n      第一段：内容\n\n      第二段：更多\n    ref：x\n  - body: >-\n      标题：正文\n")
+    assert doc.data == {"items": [{"title": "甲", "body": "第一段：内容\n\n第二段：更多\n", "ref": "x"}, {"body": "标题：正文"}]}
+    assert [(e.line, e.rule) for e in doc.errors] == [(6, "fullwidth-colon")]

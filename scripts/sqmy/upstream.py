@@ -21,10 +21,8 @@ stem is the list's name on the command line (`市政协-2025`)::
 
 The file is checked against schemas/upstream.schema.json.  `items:` must stay
 the last top-level key: the import appends new entries at the end of the file
-and never rewrites what is there (comments included).  The YAML reader takes a
-line that starts with words and a full-width colon (`第二段：…`) for a key typed
-with the wrong colon, even inside a `|` block: a full text with such a line is
-written in double quotes ("…\n…"), as the import does.
+and never rewrites what is there (comments included); full texts are written
+as literal blocks (`body: |`).
 
 Siblings, `siblings/<office>/items.json`: another county office's archive
 index as sqmy's archive writes it (site/pages.py `items_json`):
@@ -792,15 +790,8 @@ class _Dumper(yaml.SafeDumper):
     """Block style, a full text as a literal block (`body: |`), never a line wrapped."""
 
 
-# a line yamlsrc takes for a key typed with a full-width colon (its _prescan): such a text is written in double quotes
-_KEY_LIKE = re.compile(r"^\s*(?:-\s+)?\w+\s*：", re.M)
-
-
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = None
-    if "\n" in value:
-        style = '"' if _KEY_LIKE.search(value) else "|"
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
 _Dumper.add_representer(str, _represent_str)

@@ -215,6 +215,8 @@ class Document:
 
 _FULLWIDTH_COLON = re.compile(r"^(\s*(?:-\s+)?)(\w+)\s*：\s?")  # \w: 标题： as well as title：
 _LEADING_TAB = re.compile(r"^( *)\t[\t ]*")
+# a line that opens a block scalar (`body: |`, `- >-`): the lines below it, indented further, are text, not keys
+_BLOCK_START = re.compile(r"^( *)(?:- +)?(?:[^\s#][^#]*?:[ \t]+)?[|>][+-]?[1-9]?[+-]?[ \t]*(?:#.*)?$")
 
 
 def _prescan(text: str) -> tuple[str, list[YamlError]]:
@@ -227,8 +229,13 @@ def _prescan(text: str) -> tuple[str, list[YamlError]]:
     if "\t" not in text and "：" not in text:
         return text, errors
     lines = text.split("\n")
+    block: int | None = None  # the indentation of the line that opened the block scalar we are in
     for number, typed in enumerate(lines):
         line = typed
+        if block is not None:
+            if not line.strip() or len(line) - len(line.lstrip(" ")) > block:
+                continue  # text of the block (第二段：… is a sentence there, not a key)
+            block = None
         tab = _LEADING_TAB.match(line)
         if tab:
             errors.append(
@@ -248,6 +255,9 @@ def _prescan(text: str) -> tuple[str, list[YamlError]]:
                 )
             )
             lines[number] = colon.group(1) + key + ": " + line[colon.end():]
+        opened = _BLOCK_START.match(lines[number])
+        if opened:
+            block = len(opened.group(1))
     return "\n".join(lines), errors
 
 
