@@ -314,3 +314,26 @@ def test_empty_index_and_short_texts() -> None:
     assert index.query("完全不同的文字") == []  # nothing shared: no match
     assert index.query("１２３，。") == []  # nothing left once normalised
     assert similar.passages("甲乙丙丁", "甲乙丙丁") == []  # shorter than MIN_PASSAGE
+
+
+def test_neighbours_of_every_report_are_what_each_query_finds() -> None:
+    """`neighbours` (all reports at once, scoring only pairs that share rare n-grams) lists what `query` and `titles`
+    list for each report at 相似 and above: the same reports, scores and verdicts."""
+    records, cases = make_test_set(seed=16, archive=300, per_kind=20)
+    records += [similar.Record(f"C{n:03d}", c.report.title, c.report.body) for n, c in enumerate(cases)]
+    records.append(similar.Record("U1", records[0].title, "", "upstream"))  # a title-only entry of a list
+    index = similar.Index(records)
+    at_once = index.neighbours(range(len(records)), limit=5)
+    pairs = 0
+    for n, record in enumerate(records):
+        if not record.body:
+            continue
+        by_text = [m for m in index.query(record.body, record.title, 5, exclude=[record.id]) if m.score >= similar.SIMILAR]
+        by_title = index.titles(record.title, 5, exclude=[record.id, *(m.id for m in by_text)])
+        expected = [(m.id, round(m.score, 3), m.verdict) for m in by_text] + [(m.id, m.title_ratio, m.verdict) for m in by_title]
+        found = [(m.id, round(m.score, 3) if m.verdict != similar.TITLE_VERDICT else m.title_ratio, m.verdict) for m in at_once[n]]
+        assert found == [(i, pytest.approx(v, abs=1e-3), w) for i, v, w in expected], record.id
+        pairs += len(by_text)
+    assert pairs >= 4 * 20 * 2  # every derived report and its source, found both ways
+    upstream_only = index.neighbours([0], limit=5, only=["upstream"])[0]
+    assert [(m.id, m.verdict) for m in upstream_only] == [("U1", similar.TITLE_VERDICT)]

@@ -12,6 +12,7 @@ import random
 import shutil
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import CliRunner
 
@@ -263,3 +264,38 @@ def test_new_and_import_warn_of_reports_already_written_or_adopted(git_office: O
                     "--focus", "民之关切", "--source", "群众反映")
     assert result.exit_code == 0
     assert "查重" not in result.stderr
+
+
+def test_import_warns_of_a_report_already_written(pair: tuple[Office, str, str], tmp_path: Path) -> None:
+    o, source, _ = pair
+    o.git("checkout", "-q", "main")
+    document = docx.Document()
+    document.add_paragraph("关于老旧小区加装电梯的再建议", style="Title")
+    for paragraph in REWRITE.body.split("\n\n"):
+        if not paragraph.startswith("##"):
+            document.add_paragraph(paragraph)
+    document.add_paragraph("反映人：张薇（县政协委员）")
+    document.add_paragraph("单位：城关联络组")
+    path = tmp_path / "再建议.docx"
+    document.save(str(path))
+    result = o.sqmy("li-chu", "import", str(path), "--category", "社区管理")
+    assert result.exit_code == 0, result.output
+    assert f"查重：与 {source}" in result.stderr
+    assert "疑似重复" in result.stderr
+
+
+def test_every_item_at_once_is_every_item_checked(pair: tuple[Office, str, str]) -> None:
+    """The archive's pages check all items at once (Corpus.check_many): the same reports, scores and verdicts as `check`."""
+    o, source, rewrite = pair
+    (o.root / "upstream").mkdir()
+    (o.root / "upstream" / "市政协-2025.yml").write_text(UPSTREAM, "utf-8")
+    repo = Repo(o.root)
+    loaded = load_all(repo, today())
+    corpus = likeness.build(repo, loaded.registry, loaded.items, today())
+    ids = [i.id for i in loaded.items]
+    at_once = corpus.check_many(ids)
+    for item in loaded.items:
+        one = corpus.check(item.body, item.title, [item.id], evidence=False)
+        assert [(f.id, f.score, f.verdict, f.facts) for f in at_once[item.id]] == [(f.id, f.score, f.verdict, f.facts) for f in one]
+    assert [f.id for f in at_once[rewrite]][:1] == [source]
+    assert any(f.source == "upstream" for found in at_once.values() for f in found)

@@ -54,6 +54,12 @@ CHUNK = 500  # reports vectorised at a time
 # a shared passage with more of its n-grams boilerplate is a set phrase, not evidence (measured: set phrases 0.88–1, copied text ≤ 0.73)
 BOILERPLATE_SHARE = 0.8
 NGRAMS = (2, 3)
+# `neighbours` (every report's similar reports at once) compares the pairs of reports that share RARE_SHARED or more
+# n-grams found in 2 to RARE_DF reports; measured at 10,000 reports (tests/test_similar.py's generator): every copy,
+# light and heavy rewrite and partial copy is such a pair, 13,000 pairs in all (of 100 million), found in 1.2 s
+RARE_DF = 10
+RARE_SHARED = 5
+NEIGHBOUR_CHUNK = 500  # reports whose candidates are found at a time (memory)
 MIN_PASSAGE = 13  # characters of normalised text: shorter shared runs are set phrases, not copying
 CONTEXT = 6  # characters of context shown on each side of a passage
 
@@ -200,6 +206,7 @@ class Index:
         self._positions = {r.id: n for n, r in enumerate(self.records)}
         self._texts: dict[str, str] = {}
         self._cores: list[str] | None = None
+        self._rows: Any = None
         self.sources = np.array([r.source for r in self.records], dtype=object)
         self.counts: list[Row] = list(counts) if counts is not None else rows([normalize(r.body) for r in self.records])
         if len(self.counts) != len(self.records):
@@ -208,6 +215,7 @@ class Index:
         self.weights = TfidfTransformer(sublinear_tf=True)
         self.matrix: Any = None
         self.boilerplate: Any = np.zeros(N_FEATURES, dtype=bool)
+        self.rare: Any = np.zeros(N_FEATURES, dtype=bool)
         self.dropped = 0  # n-grams (hash buckets) dropped as boilerplate
         with_text = [n for n, (indices, _) in enumerate(self.counts) if len(indices)]
         if not with_text:
@@ -226,6 +234,7 @@ class Index:
         boilerplate = df > max(MAX_DF * len(with_text), MIN_DF_DROP)
         self.dropped = int(boilerplate.sum())
         self.boilerplate = boilerplate
+        self.rare = (df >= 2) & (df <= RARE_DF)  # n-grams few reports share: the candidates of `neighbours`
         idf = self.weights.idf_.copy()
         idf[boilerplate | (df == 0)] = 0.0
         self.weights.idf_ = idf
@@ -300,6 +309,66 @@ class Index:
             out.append(Match(record.id, record.title, round(score, 4), title_ratio(title, record.title) if title else 0.0, verdict(score)))
         return out
 
+    def rows(self) -> Any:
+        """The weights by report (CSR), made when first asked for."""
+        if self._rows is None and self.matrix is not None:
+            self._rows = self.matrix.tocsr()
+        return self._rows
+
+    def neighbours(self, positions: Sequence[int], limit: int = 10, only: Collection[str] | None = None) -> dict[int, list[Match]]:
+        """For each record at `positions` (with its own text and title), what `query` reports at SIMILAR and above, and
+        then what `titles` reports of the others (with the texts' cosine as score): for many records at once.
+
+        Only the pairs sharing RARE_SHARED or more rare n-grams are scored (exactly, as `query` would): a pair alike only
+        in n-grams many reports have is not found (such pairs score far below SIMILAR: see RARE_DF)."""
+        out: dict[int, list[Match]] = {n: [] for n in positions}
+        if not positions:
+            return out
+        skip = self._skipped((), only)
+        if self._cores is None:
+            self._cores = [title_core(r.title) for r in self.records]
+        rows = self.rows()
+        rare = None
+        if rows is not None:
+            rare = rows.copy()
+            rare.data = self.rare[rare.indices].astype(np.float32)
+            rare.eliminate_zeros()
+            rare_t = rare.T.tocsc()
+        for start in range(0, len(positions), NEIGHBOUR_CHUNK):
+            chunk = list(positions[start: start + NEIGHBOUR_CHUNK])
+            candidates: list[Any] = [np.zeros(0, dtype=np.int64)] * len(chunk)
+            if rare is not None:
+                shared = (rare[chunk] @ rare_t).tocsr()
+                for k, n in enumerate(chunk):
+                    a, b = shared.indptr[k], shared.indptr[k + 1]
+                    cands = shared.indices[a:b][shared.data[a:b] >= RARE_SHARED]
+                    candidates[k] = cands[(cands != n) & ~skip[cands]]
+            cosines = _dots(rows, [n for n, c in zip(chunk, candidates, strict=True) for _ in c], [int(x) for c in candidates for x in c])
+            ratios = process.cdist([self._cores[n] for n in chunk], self._cores, scorer=fuzz.ratio, score_cutoff=TITLE_CLOSE,
+                                   dtype=np.float32, workers=-1)
+            picks: list[list[int]] = []
+            at = 0
+            for k, n in enumerate(chunk):
+                found = {int(c): float(v) for c, v in zip(candidates[k], cosines[at: at + len(candidates[k])], strict=True) if v >= SIMILAR}
+                at += len(candidates[k])
+                title = self.records[n].title
+                by_text = sorted(found, key=lambda c: (-found[c], c))[:limit]
+                for c in by_text:
+                    other = self.records[c]
+                    out[n].append(Match(other.id, other.title, round(found[c], 4), title_ratio(title, other.title), verdict(found[c])))
+                alike = np.flatnonzero(ratios[k])
+                alike = alike[(alike != n) & ~skip[alike] & ~np.isin(alike, by_text)]
+                picks.append(alike[np.lexsort((alike, -ratios[k][alike]))][:limit].tolist())  # best first, then by position
+            # alike in title: the texts' cosine beside it (what `scores` gives)
+            cosines = _dots(rows, [n for n, p in zip(chunk, picks, strict=True) for _ in p], [c for p in picks for c in p])
+            at = 0
+            for k, n in enumerate(chunk):
+                for c in picks[k]:
+                    other = self.records[c]
+                    out[n].append(Match(other.id, other.title, round(float(cosines[at]), 4), float(ratios[k][c]), TITLE_VERDICT))
+                    at += 1
+        return out
+
     def titles(
         self, title: str, limit: int = 10, exclude: Collection[str] = (), only: Collection[str] | None = None, cutoff: float = TITLE_CLOSE,
     ) -> list[Match]:
@@ -313,6 +382,18 @@ class Index:
         found = process.extract(core, self._cores, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
         ranked = sorted(((float(ratio), n) for _, ratio, n in found if not skip[n]), key=lambda t: (-t[0], t[1]))[:limit]
         return [Match(self.records[n].id, self.records[n].title, 0.0, ratio, TITLE_VERDICT) for ratio, n in ranked]
+
+
+def _dots(rows: Any, lefts: Sequence[int], rights: Sequence[int], batch: int = 20_000) -> Any:
+    """The cosine of each pair (rows[lefts[i]], rows[rights[i]]), in batches: one sparse product per batch, not per pair."""
+    out = np.zeros(len(lefts), dtype=np.float32)
+    if rows is None:
+        return out
+    for start in range(0, len(lefts), batch):
+        a = rows[list(lefts[start: start + batch])]
+        b = rows[list(rights[start: start + batch])]
+        out[start: start + batch] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
 
 
 def passages(a: str, b: str, min_chars: int = MIN_PASSAGE, normalized: bool = False) -> list[Passage]:

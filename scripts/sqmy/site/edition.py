@@ -12,7 +12,8 @@ page decides for itself what the public may see.
 | 哪些信息 | 全部（含草稿、待审、退回、审定后改动） | 只有 `audience: 公开`、审定通过且审定后标题和正文没有改动的 |
 | 标题、正文、采用说明、推动解决情况 | 原样 | 手机号和身份证号打码（如 138****5678） |
 | 状态 | 实际状态 | 转办逾期显示为“转办中” |
-| 审核过程 | 日期、环节、审核人、意见、联合复核专家、所审文本是否一致、说明 | 只有日期、环节、意见 |
+| 审核过程 | 日期、环节、审核人、意见（含查重结论）、联合复核专家、所审文本是否一致、说明 | 只有日期、环节、意见 |
+| 相似信息（查重：每条信息最相似的信息） | 有 | 没有（会带出内部信息的标题） |
 | 公开范围 | 显示 | 不显示 |
 | 采用（层级、方式、说明） | 显示 | 显示 |
 | 直报、参阅件的报送（日期、报给谁） | 显示 | 不显示（状态仍为“已上报”） |
@@ -27,6 +28,8 @@ page decides for itself what the public may see.
 | 首页“逾期未反馈” | 有 | 没有 |
 | 晾晒比拼（积分和排名） | 有 | 没有 |
 | 统计 | 全部信息 | 只统计公开版中的信息 |
+
+相似信息 are made by site/similarity.py.
 
 README.md (归档网站) carries the same table; tests/test_site_pages.py keeps
 both editions' pages as golden copies and test_site.py reads every file of a
@@ -68,10 +71,12 @@ class Policy:
     quota: bool  # 任务完成 on the home page and in the statistics
     rankings: bool  # 晾晒比拼: people's and units' points
     partial_stats: bool  # the statistics count only what the edition shows, and say so
+    similar: bool = False  # 相似信息 on the item pages (and 查重结论 in the review chain): titles of internal reports
 
 
 POLICIES = {
-    INTERNAL: Policy("", git_trail=True, documents=True, people_index=True, quota=True, rankings=True, partial_stats=False),
+    INTERNAL: Policy("", git_trail=True, documents=True, people_index=True, quota=True, rankings=True, partial_stats=False,
+                      similar=True),
     PUBLIC: Policy("（公开版）", git_trail=False, documents=False, people_index=False, quota=False, rankings=False, partial_stats=True),
 }
 
@@ -89,6 +94,26 @@ class ReviewShown:
     matches: bool = True  # what was reviewed is the current text
     imported: bool = False  # recorded before the office used sqmy (its digest was set on import)
     comment: str = ""
+    duplicate: str = ""  # the reviewer's 查重结论 (非重复, 重复), where the edition shows it
+
+
+@dataclass(frozen=True)
+class SimilarShown:
+    """One report like the item (查重, site/similarity.py), as the internal edition's item page shows it."""
+
+    verdict: str  # 疑似重复, 相似 or 题目相近
+    source: str  # where it is from: 本会信息, 上级已采用, 兄弟单位
+    title: str
+    label: str  # the item's id, or how the list names the report (市政协2025年采用的社情民意信息 第3条)
+    score: str  # the texts' score, two decimals, or "—" when only the titles were compared
+    title_ratio: str  # how alike the titles are, 0–100
+    facts: str  # one line: who, when, what became of it (where known)
+    page: str | None = None  # the office's own item: its page (source path)
+    url: str | None = None  # a sibling office's report: its web address
+
+    @property
+    def duplicate(self) -> bool:
+        return self.verdict == "疑似重复"
 
 
 @dataclass(frozen=True)
@@ -144,6 +169,7 @@ class Entry:
     history: tuple[Step, ...] = ()  # its commits
     documents: tuple[tuple[str, str], ...] = ()  # (label, site path) of its Word files
     source_url: str | None = None  # the file's history in the office's repository
+    similar: tuple[SimilarShown, ...] = ()  # its most similar reports, where the edition shows them
 
     @property
     def year(self) -> int:
@@ -168,6 +194,7 @@ class Edition:
     basis: Mapping[str, tuple[Item, Status]] = field(default_factory=dict, repr=False)
     history: Mapping[str, list[Step]] = field(default_factory=dict, repr=False)
     documents: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    similar: Mapping[str, tuple[SimilarShown, ...]] = field(default_factory=dict, repr=False)
     # pages rendered before, taken over where their values are equal (render.Memo); None: render every page
     memo: Memo | None = field(default=None, repr=False)
     # stats.compute's results by period, for the pages that show the same period (home page and statistics)
@@ -211,9 +238,10 @@ def public_status(st: Status) -> Status:
 def edition(
     reg: Registry, items: Iterable[Item], audience: str, today: dt.date, history: Mapping[str, list[Step]] | None = None,
     documents: Mapping[str, list[tuple[str, str]]] | None = None, templates: Path | None = None, previous: Edition | None = None,
-    memo: Memo | None = None,
+    memo: Memo | None = None, similar: Mapping[str, tuple[SimilarShown, ...]] | None = None,
 ) -> Edition:
-    """The edition for `audience` of `items`; `history` and `documents` are left out where the edition hides them.
+    """The edition for `audience` of `items`; `history`, `documents` and `similar` (each item's similar reports,
+    site/similarity.py) are left out where the edition hides them.
 
     `previous`, an earlier edition of the same office (mkdocs serve rebuilding after a change), lends its statuses
     and entries to the items that are equal to what they were, under the same registry, day and audience: an equal
@@ -223,6 +251,7 @@ def edition(
         raise ValueError(audience)
     internal = audience == INTERNAL
     history, documents = history or {}, documents or {}
+    similar = (similar or {}) if POLICIES[audience].similar else {}
     recorded = list(items)
     earlier = previous if previous is not None and (previous.reg, previous.today, previous.audience) == (reg, today, audience) else None
     basis: dict[str, tuple[Item, Status]] = {}
@@ -241,17 +270,18 @@ def edition(
         shown = [i for i in recorded if is_public(i, statuses[i.id])]
         statuses = {i.id: public_status(statuses[i.id]) for i in shown}
     shown.sort(key=lambda i: (i.submitted or dt.date.max, i.id), reverse=True)
-    projection = _Projection(reg, today, internal, POLICIES[audience], history, documents)
+    projection = _Projection(reg, today, internal, POLICIES[audience], history, documents, similar)
     entries = {}
     for i in shown:
         old_entry = earlier.entries.get(i.id) if earlier is not None and i.id in same else None
         if (old_entry is not None and earlier is not None and old_entry.status == statuses[i.id]
-                and earlier.history.get(i.id) == history.get(i.id) and earlier.documents.get(i.id) == documents.get(i.id)):
+                and earlier.history.get(i.id) == history.get(i.id) and earlier.documents.get(i.id) == documents.get(i.id)
+                and earlier.similar.get(i.id) == similar.get(i.id)):
             entries[i.id] = old_entry
         else:
             entries[i.id] = projection.entry(i, statuses[i.id])
     return Edition(reg, audience, today, POLICIES[audience], shown, entries, templates, basis=basis, history=history,
-                   documents=documents, memo=memo)
+                   documents=documents, similar=similar, memo=memo)
 
 
 @dataclass(frozen=True)
@@ -264,6 +294,7 @@ class _Projection:
     shows: Policy
     history: Mapping[str, list[Step]]
     documents: Mapping[str, list[tuple[str, str]]]
+    similar: Mapping[str, tuple[SimilarShown, ...]]
 
     def text(self, text: str) -> str:
         """Item text: the public edition masks phone and ID numbers."""
@@ -293,13 +324,14 @@ class _Projection:
             history=tuple(self.history.get(item.id, ())) if self.shows.git_trail else (),
             documents=tuple(self.documents.get(item.id, ())) if self.shows.documents else (),
             source_url=f"{url}/commits/main/{item.path}" if url and self.shows.git_trail else None,
+            similar=self.similar.get(item.id, ()) if self.shows.similar else (),
         )
 
     def review(self, r: Review, digest: str, imported: Imported | None) -> ReviewShown:
         if not self.internal:  # who reviewed, whom they asked and what they wrote is the office's
             return ReviewShown(r.date, r.stage, r.decision)
         return ReviewShown(r.date, r.stage, r.decision, self.names([r.by])[0], self.names(r.experts), r.digest == digest,
-                           imported is not None and r.date <= imported.date, r.comment)
+                           imported is not None and r.date <= imported.date, r.comment, r.duplicate)
 
     def instruction(self, i: Instruction) -> InstructionShown:
         result = i.feedback.result if i.feedback else ""

@@ -15,6 +15,10 @@ which the theme prints without escaping, are sanitized too. Charts (inline SVG
 drawn from counts and registry names) are put back after sanitizing, in place
 of placeholders no item can forge (pages.Edition.figure).
 
+The internal edition's item pages list each item's similar reports (相似信息,
+查重): similarity.py, which keeps them between builds and queries only what
+changed (scikit-learn is loaded only then); the public edition has none.
+
 With Pagefind search (the default), every page has the search box in the theme's header (`_theme`:
 a theme template of sqmy's, overrides/partials/header.html, in place of mkdocs-material's search plugin's box):
 results drop down as one types, Enter opens the search page with the query.
@@ -45,6 +49,7 @@ Speed:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import hashlib
 import logging
@@ -59,7 +64,7 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.runtime import Context
@@ -79,14 +84,19 @@ from ..docx.plan import OUTPUT, documents_of
 from ..errors import SqmyError
 from ..fsutil import write_text
 from ..history import Step, timelines
+from ..items import Item
 from ..load import load_all
 from ..paths import Repo, find_repo
+from ..registry import Registry
 from ..validate import SOFT_RULES
 from . import pages, render, searchindex
 from .clean import ID as _ID
 from .clean import page as page_html
 from .clean import sanitize, text_only  # noqa: F401 - sanitize: the allowlist, where tests have found it
-from .edition import AUDIENCES, INTERNAL, POLICIES
+from .edition import AUDIENCES, INTERNAL, POLICIES, SimilarShown
+
+if TYPE_CHECKING:
+    from . import similarity
 
 log = logging.getLogger("mkdocs.plugins.sqmy")
 
@@ -354,6 +364,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     # otherwise the one holding mkdocs.yml. Good for one build: MkDocs keeps this plugin between builds.
     repo: Repo | None = None
     command: str | None = None  # what MkDocs runs ("serve": keep what the next build may take over)
+    similar_lists: similarity.Lists | None = None  # the last internal build's similarity.Lists (how many reports it queried: tests, benchmarks)
 
     def __init__(self) -> None:
         self._previous: _Previous | None = None
@@ -387,6 +398,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             raise PluginError(f"mkdocs.yml 中 sqmy 插件的 search_part（每次建立搜索索引的信息数）应为正整数，而不是 {self.config.search_part}")
         audience = self.config.audience
         shows = POLICIES[audience]
+        self.similar_lists = None
         try:
             repo = self.repo or find_repo(Path(config.config_file_path).parent)
             day = today()
@@ -426,8 +438,9 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                 self._memo = render.Memo()
             memo = self._memo
             memo.start(templates)
+        similar = self._similar(repo, loaded.registry, loaded.items, day) if shows.similar else None
         self.edition = pages.edition(loaded.registry, loaded.items, audience, day, history, links, templates,
-                                     previous=previous.edition if previous is not None else None, memo=memo)
+                                     previous=previous.edition if previous is not None else None, memo=memo, similar=similar)
         try:
             self.pages = pages.pages(self.edition)
             self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
@@ -459,6 +472,16 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if previous is None:
             self._collector.hold(incremental=False)
         return config
+
+    def _similar(self, repo: Repo, reg: Registry, items: list[Item], day: dt.date) -> dict[str, tuple[SimilarShown, ...]]:
+        """Each item's similar reports (相似信息, internal edition only), queried only where something changed (similarity.py)."""
+        from . import similarity  # noqa: PLC0415 - only the internal edition shows them
+
+        started = time.monotonic()
+        found = similarity.lists(repo, reg, items, day)
+        self.similar_lists = found
+        log.info("sqmy：相似信息：查询 %d 篇，%d 篇取自缓存（用时 %.1f 秒）", found.queried, found.kept, time.monotonic() - started)
+        return similarity.shown(found, reg, items, day)
 
     def _start_search(self, records: list[searchindex.Record], previous: _Previous | None) -> None:
         """Index `records` in the background. While serving, the index in the site (or the one in the making)
