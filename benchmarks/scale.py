@@ -77,7 +77,7 @@ BIN = Path(PY).parent
 SQMY = str(BIN / "sqmy")
 FLOORS = str(HERE / "_floors.py")
 TODAY = "2026-11-28"
-STEPS = ("audit", "validate", "stats", "build", "rebuild", "docx")
+STEPS = ("audit", "validate", "stats", "similar", "build", "rebuild", "docx")
 # the fields sqmy's own history read asks git for (gitio.Git.log), file names added: the least an audit must read
 LOG_FORMAT = "%x00".join(["%H", "%P", "%an", "%ae", "%as", "%ce", "%cs", "%s", "%(trailers:only,unfold)"]) + "%x00"
 TIMEOUT = 3 * 3600.0  # a hung command must not hang the whole run; 10k builds take minutes, not hours
@@ -529,6 +529,19 @@ class Office:
             for state in ("cold", "warm"):
                 self.pair(f"{command}-{state}", f"{command} --year {self.year} {state}", partial(self.run, f"sqmy {command} ({state})", args),
                           f"validate {state}", partial(baseline.__getitem__, state))
+
+    def similar(self) -> None:
+        """查重 of one item against the whole office: cold (every report's n-grams counted), then with the kept counts."""
+        self.cold()
+        item = sorted((self.clone / "items").rglob("*.md"))[-1].stem  # the newest: what a reviewer checks
+        validate = [SQMY, "validate"]
+        baseline = {"cold": self.run("sqmy validate (cold, baseline of similar)", validate, codes=(0, 1))}
+        baseline["warm"] = self.run("sqmy validate (warm, baseline of similar)", validate, codes=(0, 1))
+        self.cold()
+        args = [SQMY, "similar", item, "--format", "json"]
+        for state in ("cold", "warm"):
+            self.pair(f"similar-{state}", f"similar ID {state}", partial(self.run, f"sqmy similar ({state})", args),
+                      f"validate {state}", partial(baseline.__getitem__, state))
 
     def build(self) -> None:
         for audience in ("internal", "public"):

@@ -29,7 +29,7 @@ PEOPLE = {
 
 
 def own_words(seed: str, count: int = 160) -> str:
-    """Text of its own for each title: two reports of the sample office are alike only where a test makes them so (查重)."""
+    """Text of its own for each item (seeded by its id): two reports of the sample office are alike only where a test makes them so (查重)."""
     rng = random.Random(seed)
     return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(count))
 
@@ -72,7 +72,7 @@ class Office:
         assert result.exit_code == 0, result.output
         path = self.root / result.stdout.strip()
         path.write_text(path.read_text("utf-8").split("---\n", 2)[0] + "---\n" + path.read_text("utf-8").split("---\n", 2)[1] + "---\n"
-                        f"城关街道老旧小区停车位不足，车辆乱停乱放。{own_words(title)}\n\n## 意见建议\n\n建议统筹利用边角地增设停车位。\n", "utf-8")
+                        f"城关街道老旧小区停车位不足，车辆乱停乱放。{own_words(path.stem)}\n\n## 意见建议\n\n建议统筹利用边角地增设停车位。\n", "utf-8")
         self.commit_all(person, f"新信息：{title}")
         return path.stem
 
