@@ -9,12 +9,15 @@ rewrites, partial copies, and as many unrelated reports on the same topic.
 Prints the build time, the median and worst time of a query (of the first
 100 queries), the process's peak memory, and per kind the best score's
 min / median / max, how often the true source ranked first and how many
-reach 相似 and 疑似重复: the figures the thresholds in sqmy.similar come from.
+reach 相似 and 疑似重复: the figures the thresholds in sqmy.similar come from;
+and the time `Index.neighbours` takes for every report at once (the archive's
+pages), with how many derived reports it pairs with their source.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
 import sys
@@ -66,6 +69,18 @@ def main() -> int:
     for a, b in pairs:
         similar.passages(a, b)
     print(f"passages: {(time.perf_counter() - started) / max(len(pairs), 1) * 1000:.1f} ms a pair (copies and heavy rewrites)")
+
+    # every report's similar reports at once (the archive's pages), the derived reports added to the archive
+    del index  # (the peak below is then this index's and its neighbours', not both indexes')
+    gc.collect()
+    together = similar.Index([*records, *(similar.Record(f"case-{n}", c.report.title, c.report.body) for n, c in enumerate(cases))])
+    started = time.perf_counter()
+    listed = together.neighbours(range(len(together)), limit=5)
+    took = time.perf_counter() - started
+    derived = [(f"case-{n}", c.source) for n, c in enumerate(cases) if c.source]
+    by_id = {together.records[n].id: {m.id for m in ms if m.verdict != similar.TITLE_VERDICT} for n, ms in listed.items()}
+    print(f"neighbours of all {len(together)} reports at once: {took:.1f} s; derived reports with their source among them: "
+          f"{sum(source in by_id[case] for case, source in derived)} of {len(derived)}; peak memory {_peak_mb():.0f} MB")
 
     print(f"\n{'kind':10} {'n':>4} {'min':>6} {'median':>7} {'max':>6} {'first':>6} {'≥相似':>6} {'≥疑似重复':>8}  title ratio min/median/max")
     for kind, found in best.items():

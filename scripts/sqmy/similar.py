@@ -330,9 +330,9 @@ class Index:
         rows = self.rows()
         rare = None
         if rows is not None:
-            rare = rows.copy()
-            rare.data = self.rare[rare.indices].astype(np.float32)
-            rare.eliminate_zeros()
+            keep = self.rare[rows.indices]  # the rare n-grams of each report, counted once (no copy of every weight)
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            rare = sparse.csr_matrix((np.ones(int(kept[-1]), dtype=np.float32), rows.indices[keep], kept[rows.indptr]), shape=rows.shape)
             rare_t = rare.T.tocsc()
         for start in range(0, len(positions), NEIGHBOUR_CHUNK):
             chunk = list(positions[start: start + NEIGHBOUR_CHUNK])
@@ -384,7 +384,7 @@ class Index:
         return [Match(self.records[n].id, self.records[n].title, 0.0, ratio, TITLE_VERDICT) for ratio, n in ranked]
 
 
-def _dots(rows: Any, lefts: Sequence[int], rights: Sequence[int], batch: int = 20_000) -> Any:
+def _dots(rows: Any, lefts: Sequence[int], rights: Sequence[int], batch: int = 4_000) -> Any:
     """The cosine of each pair (rows[lefts[i]], rows[rights[i]]), in batches: one sparse product per batch, not per pair."""
     out = np.zeros(len(lefts), dtype=np.float32)
     if rows is None:
