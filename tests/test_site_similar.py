@@ -318,3 +318,25 @@ def test_golden_page_with_similar_reports(office: Path) -> None:
     golden.check(f"site/html/similar/{A_ID}.html", sitehtml.render(pages.pages(e)[name], name, e.figures).replace(e.nonce, "NONCE") + "\n")
     public = pages.edition(loaded.registry, loaded.items, pages.PUBLIC, DAY, similar=shown)
     assert all(not entry.similar for entry in public.shown)
+
+
+def test_an_edited_report_is_scored_again_with_the_lists_that_held_it(office: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list that held the edited report and that its query did not reach (here: it reaches nobody, WIDE 0) keeps it
+    with the pair's new score, without a query; once the report is about something else, it leaves that list."""
+    site = tmp_path / "site"
+    _lists(office, site)
+    before = _section(site, A_ID)
+    assert B_TITLE in before
+    kept_as = similarity.version()
+    monkeypatch.setattr(similarity, "version", lambda: kept_as)  # (WIDE is part of it: the kept lists stay in use)
+    monkeypatch.setattr(similarity, "WIDE", 0)
+    b = office / "items" / "2025" / f"{B_ID}.md"
+    b.write_text(b.read_text("utf-8").replace("保证工程长效运行", "保证工程长效运行，让山区群众喝上放心水"), "utf-8")
+    edited = _lists(office, site)
+    assert edited.queried == 1  # B alone
+    assert B_TITLE in _section(site, A_ID)
+    assert _section(site, A_ID) != before  # the pair's new score
+    b.write_text(b.read_text("utf-8").split("---\n", 2)[0] + "---\n" + b.read_text("utf-8").split("---\n", 2)[1] + "---\n" + B_OTHER, "utf-8")
+    moved = _lists(office, site)
+    assert B_TITLE not in _section(site, A_ID)
+    assert moved.queried == 1  # no list here is full: none is queried again

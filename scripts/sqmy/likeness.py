@@ -157,6 +157,19 @@ class Corpus:
             out[item_id] = rows
         return out
 
+    def pair(self, a: str, b: str, facts: bool = True) -> Found | None:
+        """How report `b` is like the office's item `a`, as `check` of `a` would list it; None when it would not."""
+        i, j = self.index.position(a), self.index.position(b)
+        ra, rb = self.index.record(a), self.index.record(b)
+        score = round(float(self.index.pair_scores([i], [j])[0]), 4)
+        ratio = similar.title_ratio(ra.title, rb.title)
+        if score >= similar.SIMILAR:
+            return self._found(similar.Match(b, rb.title, score, ratio, similar.verdict(score)), score, (), facts)
+        if ratio >= similar.TITLE_CLOSE:
+            known = len(self.index.counts[i][0]) > 0 and bool(rb.body.strip())
+            return self._found(similar.Match(b, rb.title, score, ratio, similar.TITLE_VERDICT), score if known else None, (), facts)
+        return None
+
     def _found(self, m: similar.Match, score: float | None, shared: tuple[similar.Shared, ...], facts: bool = True) -> Found:
         record = self.index.record(m.id)
         return Found(m.id, record.source, self.label(m.id), m.title, score, m.title_ratio, m.verdict, self.facts(m.id) if facts else "", shared)

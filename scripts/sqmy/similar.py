@@ -315,6 +315,10 @@ class Index:
             self._rows = self.matrix.tocsr()
         return self._rows
 
+    def pair_scores(self, lefts: Sequence[int], rights: Sequence[int]) -> Any:
+        """The cosine of each pair of records (by position), as `scores` gives it."""
+        return _dots(self.rows(), lefts, rights)
+
     def neighbours(self, positions: Sequence[int], limit: int = 10, only: Collection[str] | None = None) -> dict[int, list[Match]]:
         """For each record at `positions` (with its own text and title), what `query` reports at SIMILAR and above, and
         then what `titles` reports of the others (with the texts' cosine as score): for many records at once.

@@ -22,10 +22,12 @@ First every changed or removed report is taken out of every list. A changed
 item's own list is its query's result; then, the score of a pair being the
 same either way (cosine; the titles' likeness is symmetric too), the changed
 report is put into the list of each unchanged item its query found (up to
-`WIDE` of them), which keeps its best `LIMIT`. An unchanged item whose list
-was full and lost a report is queried again (another report may take the
-place). So a pair's score is the one computed when either report last changed
-(or the list was refilled): the weights of the n-grams (TF-IDF, over all
+`WIDE` of them), which keeps its best `LIMIT`; an unchanged list that held it
+and was not among those has that one pair scored again (no query), so that a
+small edit leaves the other lists, and their pages, as they were. An unchanged
+item whose list was full and lost a report is queried again (another report
+may take the place). So a pair's score is the one computed when either report
+last changed (or the list was refilled): the weights of the n-grams (TF-IDF, over all
 reports) drift as the archive grows, and scores computed at other times may
 differ slightly. A cold build, or one with `SQMY_NO_CACHE=1`, queries every
 item; a change in the method (similar.py, likeness.py, sqmy's version)
@@ -134,25 +136,32 @@ def lists(repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date) -> L
     changed_refs = sorted(k for k, d in ref_digests.items() if kept_refs.get(k) != d)
     gone = {*changed, *(set(kept) - set(digests)), *changed_refs, *(set(kept_refs) - set(ref_digests))}
     rows: dict[str, list[Row]] = {}
-    refill: list[str] = []  # unchanged items whose full list lost a report
+    full: set[str] = set()  # unchanged items whose list was full: one that loses a report is queried again
+    lost: dict[str, list[str]] = {}  # unchanged item -> the changed items its list held (scored again directly)
+    changed_set = set(changed)
     for item_id in digests:
         if item_id in kept and item_id not in gone:
             old = kept[item_id][1]
             rows[item_id] = [r for r in old if r[0] not in gone]
-            if len(old) >= LIMIT and len(rows[item_id]) < len(old):
-                refill.append(item_id)
-    result = Lists(rows, references, kept=len(digests) - len(changed) - len(refill))
+            if len(old) >= LIMIT:
+                full.add(item_id)
+            held = [r[0] for r in old if r[0] in changed_set]
+            if held:
+                lost[item_id] = held
+    result = Lists(rows, references, kept=len(digests) - len(changed))
+    refill = [i for i in full if len(rows[i]) < LIMIT and i not in lost]  # lost a removed report or a changed reference
     if changed or changed_refs or refill:
-        _query(repo, reg, items, today, result, changed + refill, changed_refs)
-    if gone or refill or len(kept) != len(digests) or len(kept_refs) != len(ref_digests):
+        _query(repo, reg, items, today, result, changed, changed_refs, lost, full, refill)
+    if gone or result.queried or len(kept) != len(digests) or len(kept_refs) != len(ref_digests):
         _write(repo, key, {i: (digests[i], rows[i]) for i in digests}, ref_digests)
     return result
 
 
 def _query(repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date, result: Lists, fresh: list[str],
-           changed_refs: list[str]) -> None:
+           changed_refs: list[str], lost: dict[str, list[str]], full: set[str], refill: list[str]) -> None:
     """The lists of the `fresh` items from their own queries; each of them, and each changed reference, put into the
-    lists of the other items that keep theirs (`receivers`)."""
+    lists of the other items that keep theirs (`receivers`); a changed item an unchanged list held, scored with that
+    item again; unchanged lists that were full and are no longer, queried again."""
     from ..likeness import build  # noqa: PLC0415 - loads scikit-learn: only when something is queried
 
     corpus = build(repo, reg, items, today)
@@ -172,6 +181,12 @@ def _query(repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date, res
             if source == ARCHIVE and other in receivers:
                 offered.setdefault(other, []).append((item_id, ARCHIVE, score, ratio, verdict))
     result.queried += len(fresh)
+    # a changed item an unchanged list held, not among what its query listed: that pair scored again (no query)
+    for other, held in lost.items():
+        given = {r[0] for r in offered.get(other, [])}
+        for item_id in held:
+            if item_id not in given and (f := corpus.pair(other, item_id, facts=False)) is not None:
+                offered.setdefault(other, []).append((item_id, ARCHIVE, f.score, f.title_ratio, f.verdict))
     if receivers:
         for ref_key in changed_refs:
             ref = result.references[ref_key]
@@ -182,6 +197,14 @@ def _query(repo: Repo, reg: Registry, items: Sequence[Item], today: dt.date, res
     for other, new in offered.items():
         names = {r[0] for r in new}
         result.rows[other] = _best([*(r for r in result.rows[other] if r[0] not in names), *new])
+    # a list that was full and is no longer (a report left it): queried again, another report may take the place
+    again = sorted({*refill, *(i for i in lost if i in full and len(result.rows[i]) < LIMIT)})
+    for item_id in again:
+        item = by_id[item_id]
+        checked = corpus.check(item.body, item.title, exclude=[item_id], limit=LIMIT, evidence=False)
+        result.rows[item_id] = _best((f.id, f.source, f.score, f.title_ratio, f.verdict) for f in checked)
+    result.queried += len(again)
+    result.kept -= len(again)
 
 
 # --- what the page shows ----------------------------------------------------------------------------------------
