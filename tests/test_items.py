@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqmy import items
-from sqmy.items import Adoption, Feedback, Imported, Instruction, Item, Journal, Review, Sent, Solved, Transfer
+from sqmy.items import Adoption, Feedback, Forwarded, Imported, Instruction, Item, Journal, Review, Sent, Solved, Transfer
 from sqmy.load import load_all
 from sqmy.paths import Repo
 
@@ -27,6 +27,7 @@ def full_item() -> Item:
         instructions=(Instruction("县委", "主要领导", D, "请研究", ("dept",), Feedback(D, "已落实", "已办")), Instruction("市委", "分管领导", D)),
         transfers=(Transfer("dept", D, D + dt.timedelta(days=30), "〔2025〕1号", None), Transfer("dept2", D, D, "", Feedback(D, "部分落实"))),
         solved=(Solved(D, "解决了"),),
+        forwarded_from=Forwarded("yangben-xian", "2025-0101-a-1", "a" * 64, 2, "b" * 40, "c" * 64, "样本县政协", ("张三", "李四"), "城关联络组"),
     )
 
 
@@ -41,10 +42,11 @@ def test_pack_knows_every_field_of_every_record() -> None:
     """A field added to a dataclass without pack/unpack would be lost from cached items: this names the fields they handle."""
     handled = {
         Item: "id path title authors unit submitted category focus source audience body body_line key_topic source_ref imported reviews routes "
-              "journal sent adoptions instructions transfers solved",
+              "journal sent adoptions instructions transfers solved forwarded_from",
         Review: "stage by decision date digest comment experts duplicate", Journal: "year issue token", Adoption: "level date ref mode",
         Instruction: "level leader date summary assigned feedback", Transfer: "to date due letter feedback", Feedback: "date result summary",
         Solved: "date summary", Imported: "date note", Sent: "route to date",
+        Forwarded: "office item bundle sequence commit sha256 office_name authors unit",
     }
     for kind, names in handled.items():
         assert [f.name for f in dataclasses.fields(kind)] == names.split(), kind.__name__

@@ -35,7 +35,7 @@ from .gitio import Change, Commit, Git
 from .items import content_digest
 from .lineage import Registries
 from .paths import Repo
-from .protocol import REVIEW_DUPLICATE, REVIEW_FORGE, allowed_signers, review_trailers
+from .protocol import FORWARDED_BUNDLE, REVIEW_DUPLICATE, REVIEW_FORGE, allowed_signers, review_trailers
 from .registry import Registry
 from .versions import Versions
 
@@ -58,7 +58,7 @@ RULE_LABELS = {
     "merge-rollback": "合并时删除信息", "commit-date": "提交日期", "unsigned": "缺少签名", "wrong-signer": "签名人不符",
     "bad-signature": "签名无效", "forge-not-bridge": "论坛审核未经桥接账号", "import-after-date": "导入截止后的记录",
     "import-not-new": "导入改写已有信息", "import-not-office": "导入不是办公室所作", "import-too-late": "导入晚于截止日",
-    "imported-changed": "导入标记被改", "journal-collision": "期号重复", "not-regular-file": "不是普通文件",
+    "imported-changed": "导入标记被改", "forwarded-changed": "转自记录不是接收所写", "journal-collision": "期号重复", "not-regular-file": "不是普通文件",
     "outcome-before-approval": "审定前的办理记录", "outcome-date": "办理记录日期", "outcome-not-office": "办理记录不是办公室所作",
     "outcome-shape": "办理记录格式", "registry-invalid": "名册有错误", "registry-mixed": "名册修改夹带其他修改",
     "registry-not-office": "名册不是办公室修改", "registry-with-reviews": "名册修改与审核同批", "not-revised": "退回后未修改",
@@ -308,8 +308,23 @@ class _Auditor:
 
     # --- an item appears -------------------------------------------------------------------
 
+    def forwarded(self, t: Task, reg: Registry, item: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        """`forwarded_from` is written by `sqmy receive` alone: by the office, in a commit naming the bundle it received."""
+        origin = new.get("forwarded_from")
+        if origin == old.get("forwarded_from") or not origin:
+            if old.get("forwarded_from") and not origin:
+                self.flag(item, t.commit, "forwarded-changed", "转自（forwarded_from）被删除：接收记录不能抹去")
+            return
+        c = t.commit
+        bundle = origin.get("bundle") if isinstance(origin, Mapping) else None
+        if c.trailers.get(FORWARDED_BUNDLE) != bundle:
+            self.flag(item, c, "forwarded-changed", "转自（forwarded_from）不是由 sqmy receive 写入的（提交说明中没有相符的 Forwarded-Bundle 标记）")
+        if not self.office_member(reg, c.author_email, c.committer_date):
+            self.flag(item, c, "forwarded-changed", f"接收转送须由办公室人员提交；提交人 {c.author_email} 在 {c.committer_date} 没有“办公室”角色")
+
     def added(self, t: Task, reg: Registry, item: str, new: Version) -> None:
         c = t.commit
+        self.forwarded(t, reg, item, {}, new.data)
         until = new.imported_until
         if until is None:
             if new.reviews:
@@ -338,6 +353,7 @@ class _Auditor:
 
     def modified(self, t: Task, reg: Registry, item: str, old: Version, new: Version) -> None:
         c = t.commit
+        self.forwarded(t, reg, item, old.data, new.data)
         if old.data.get("imported") != new.data.get("imported"):
             self.flag(item, c, "imported-changed", "历史导入标记（imported）被修改：导入标记只能在新建信息时写入")
         old_reviews, new_reviews = old.reviews, new.reviews

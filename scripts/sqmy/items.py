@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -108,6 +109,21 @@ class Imported:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """Where a report forwarded by another office came from (sqmy receive): that office's report, as approved there."""
+
+    office: str  # the office's id (units/network.yml)
+    item: str  # the report's id there
+    bundle: str  # the bundle's id (sha256 of origin, report, sequence and digest)
+    sequence: int  # 1 for the first bundle of that report, more for a resend after it was approved again
+    commit: str = ""  # the commit of its 审定 there
+    sha256: str = ""  # of the bundle file received
+    office_name: str = ""
+    authors: tuple[str, ...] = ()  # the authors' names there
+    unit: str = ""  # the unit's name there
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     path: str  # POSIX path inside the repository
@@ -132,6 +148,7 @@ class Item:
     instructions: tuple[Instruction, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     solved: tuple[Solved, ...] = ()
+    forwarded_from: Forwarded | None = None
 
     @property
     def year(self) -> int:
@@ -165,10 +182,16 @@ def _feedback(d: dict[str, Any] | None) -> Feedback | None:
     return Feedback(_d(d["date"]), d["result"], d.get("summary") or "")
 
 
+def _forwarded(f: dict[str, Any]) -> Forwarded:
+    return Forwarded(f["office"], f["item"], f["bundle"], f["sequence"], f.get("commit") or "", f.get("sha256") or "",
+                     f.get("office_name") or "", tuple(f.get("authors") or ()), f.get("unit") or "")
+
+
 def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
     """An Item from front matter that passed the schema."""
     imported = data.get("imported")
     journal = data.get("journal")
+    forwarded = data.get("forwarded_from")
     return Item(
         id=data["id"],
         path=path,
@@ -205,6 +228,7 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
             for i in data.get("instructions") or ()
         ),
         solved=tuple(Solved(_d(s["date"]), s["summary"]) for s in data.get("solved") or ()),
+        forwarded_from=_forwarded(forwarded) if forwarded else None,
         transfers=tuple(
             Transfer(t["to"], _d(t["date"]), _d(t["due"]), t.get("letter") or "", _feedback(t.get("feedback")))
             for t in data.get("transfers") or ()
@@ -252,6 +276,7 @@ def pack(item: Item) -> bytes:
         tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback)) for n in i.instructions),
         tuple((t.to, t.date.toordinal(), t.due.toordinal(), t.letter, _pack_feedback(t.feedback)) for t in i.transfers),
         tuple((s.date.toordinal(), s.summary) for s in i.solved),
+        dataclasses.astuple(i.forwarded_from) if i.forwarded_from else None,
         i.__dict__.get("digest"),  # Item.digest, when it was computed (the check does, for an item with reviews)
     ))
 
@@ -259,7 +284,7 @@ def pack(item: Item) -> bytes:
 def unpack(data: bytes) -> Item:
     """The Item `pack` wrote."""
     (id_, path, title, authors, unit, submitted, category, focus, source, audience, body, body_line, key_topic, source_ref,
-     imported, reviews, routes, journal, sent, adoptions, instructions, transfers, solved, digest) = marshal.loads(data)
+     imported, reviews, routes, journal, sent, adoptions, instructions, transfers, solved, forwarded, digest) = marshal.loads(data)
     item = Item(
         id_, path, title, authors, unit, _undate(submitted) if submitted != _NONE else None, category, focus, source, audience, body,
         body_line, key_topic, source_ref,
@@ -272,6 +297,7 @@ def unpack(data: bytes) -> Item:
         tuple(Instruction(n[0], n[1], _undate(n[2]), n[3], n[4], _unpack_feedback(n[5])) for n in instructions),
         tuple(Transfer(t[0], _undate(t[1]), _undate(t[2]), t[3], _unpack_feedback(t[4])) for t in transfers),
         tuple(Solved(_undate(s[0]), s[1]) for s in solved),
+        Forwarded(*forwarded) if forwarded else None,
     )
     if digest is not None:
         item.__dict__["digest"] = digest

@@ -18,6 +18,7 @@ from .registry import Registry
 
 REVIEW_ITEM = "Review-Item"
 REVIEW_FORGE = "Review-Forge"  # the pull request a review was given on (the bridge)
+FORWARDED_BUNDLE = "Forwarded-Bundle"  # the bundle a commit of `sqmy receive` took a forwarded report from
 REVIEW_DUPLICATE = "Review-Duplicate"  # the reviewer's 查重结论, when the review gives one
 RECORD_ITEM = "Record-Item"
 

@@ -23,7 +23,7 @@ from .findings import Finding, error, warning
 from .paths import Repo
 
 FILES = {"office": "office.yml", "units": "units.yml", "people": "people.yml", "topics": "topics.yml"}
-OPTIONAL = {"scoring": "scoring.yml", "waivers": "waivers.yml"}  # an office without 考评办法 or waivers still works
+OPTIONAL = {"scoring": "scoring.yml", "waivers": "waivers.yml", "network": "network.yml"}  # an office without 考评办法 or waivers still works
 # optional files that a command cannot do without: their absence is a warning naming the file and what it stops
 # (a warning, not an error: everything else works, and the archive and the 通报 say that there are no rules)
 NEEDED_BY = {"scoring": "sqmy score 无法计算积分和等次，归档网站和通报中也没有积分和排名；请写明本单位的考评办法（sqmy init 新建的信息库自带一份）"}
@@ -128,6 +128,36 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """Another office this one forwards reports to or accepts them from (units/network.yml)."""
+
+    id: str
+    name: str
+    key: str  # the public key its bundles are signed with
+    repository: str = ""
+    unit: str | None = None  # what a report it forwards is filed under here: a unit of units.yml ...
+    author: str | None = None  # ... and a person of people.yml (its liaison)
+
+
+@dataclass(frozen=True)
+class Network:
+    """This office among others: its id, its signing key, the offices it deals with."""
+
+    id: str
+    key: str | None
+    offices: Mapping[str, Peer]
+
+    def named(self, text: str) -> Peer:
+        """The office `text` names (its id or name)."""
+        wanted = " ".join(str(text).split())
+        found = [p for p in self.offices.values() if wanted in (p.id, p.name)]
+        if len(found) == 1:
+            return found[0]
+        known = "、".join(f"{p.name}（{p.id}）" for p in self.offices.values()) or "（没有登记往来单位）"
+        raise Refused("unknown-office", f"“{wanted}”不是 units/network.yml 中登记的往来单位：{known}")
+
+
+@dataclass(frozen=True)
 class Registry:
     office: Office
     units: Mapping[str, Unit]
@@ -137,6 +167,7 @@ class Registry:
     key_topics: Mapping[int, Mapping[str, KeyTopic]]
     scoring: Mapping[str, Any] | None = None  # units/scoring.yml, checked against its schema
     waivers: tuple[Waiver, ...] = ()  # units/waivers.yml
+    network: Network | None = None  # units/network.yml: the offices it forwards to and receives from
 
     def person_by_email(self, email: str) -> Person | None:
         wanted = email.strip().lower()
@@ -336,6 +367,7 @@ def load_from(source: Source) -> tuple[Registry, list[Finding]]:
     all_topics, topics_data = readers["topics"].read()
     _, scoring = readers["scoring"].read()
     _, waiver_entries = readers["waivers"].read()
+    all_network, network_data = readers["network"].read()
 
     _unique(readers["units"], all_units or [], "id", "单位编号")
     units = _units(unit_entries or [])
@@ -346,9 +378,38 @@ def load_from(source: Source) -> tuple[Registry, list[Finding]]:
     office = _office(office_data) if office_data else _FALLBACK_OFFICE
     categories, focuses, key_topics = _topics(topics_data)
     waivers = tuple(Waiver(w["commit"], w["rule"], w["reason"], w.get("item")) for w in waiver_entries or [])
-    registry = Registry(office, units, people, categories, focuses, key_topics, scoring, waivers)
+    _check_network(readers["network"], all_network, {u.get("id") for u in all_units or []}, {p.get("id") for p in all_people or []})
+    registry = Registry(office, units, people, categories, focuses, key_topics, scoring, waivers, _network(network_data))
     findings = [f for r in readers.values() for f in r.findings]
     return registry, findings
+
+
+def _check_network(reader: _Reader, data: Any, unit_ids: set[Any], person_ids: set[Any]) -> None:
+    if not isinstance(data, dict):
+        return
+    offices = [o for o in data.get("offices") or [] if isinstance(o, dict)]
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(offices):
+        office_id = entry.get("id")
+        if office_id == data.get("id"):
+            reader.add(["offices", index, "id"], "duplicate", f"往来单位的编号“{office_id}”与本会编号相同")
+        if isinstance(office_id, str):
+            if office_id in seen:
+                reader.add(["offices", index, "id"], "duplicate", f"往来单位编号“{office_id}”与第 {seen[office_id] + 1} 个重复")
+            seen.setdefault(office_id, index)
+        if entry.get("unit") is not None and entry.get("unit") not in unit_ids:
+            reader.add(["offices", index, "unit"], "unknown-unit", f"单位“{entry.get('unit')}”不在 units/units.yml 中")
+        if entry.get("author") is not None and entry.get("author") not in person_ids:
+            reader.add(["offices", index, "author"], "unknown-person", f"人员“{entry.get('author')}”不在 units/people.yml 中")
+
+
+def _network(data: Any) -> Network | None:
+    if not isinstance(data, dict):
+        return None
+    peers: dict[str, Peer] = {}
+    for o in data.get("offices") or []:
+        peers.setdefault(o["id"], Peer(o["id"], o["name"], o["key"], o.get("repository") or "", o.get("unit"), o.get("author")))
+    return Network(data["id"], data.get("key"), peers)
 
 
 def _units(entries: list[dict[str, Any]]) -> dict[str, Unit]:

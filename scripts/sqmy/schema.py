@@ -19,7 +19,7 @@ from typing import Any
 
 import fastjsonschema
 
-SCHEMA_NAMES = ("item", "office", "units", "people", "topics", "scoring", "waivers")
+SCHEMA_NAMES = ("item", "office", "units", "people", "topics", "scoring", "waivers", "network")
 
 
 @cache

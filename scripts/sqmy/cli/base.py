@@ -61,7 +61,7 @@ HELP_TEXT = "显示本帮助并退出"
 
 _METAVAR_WORDS = {"DIRECTORY": "目录", "FILE": "文件", "PATH": "路径", "INTEGER": "整数", "TEXT": "文字", "FLOAT": "数",
                   "OPTIONS": "选项", "COMMAND": "命令", "ARGS": "参数", "PATHS": "路径", "FILES": "文件", "WORKBOOK": "Excel文件",
-                  "ITEM_ID": "编号", "ITEM_IDS": "编号", "ISSUE": "期号", "DIR": "目录"}
+                  "ITEM_ID": "编号", "ITEM_IDS": "编号", "ISSUE": "期号", "DIR": "目录", "BUNDLES": "转送包"}
 _METAVARS = re.compile(r"(?<![\w-])(" + "|".join(sorted(_METAVAR_WORDS, key=len, reverse=True)) + r")(?![\w-])")
 
 

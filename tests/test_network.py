@@ -1,0 +1,308 @@
+"""Forwarding between offices (sqmy forward / sqmy receive), with two real offices made by `sqmy init`: a county and its city.
+
+Each office is its own Git repository with its own registry; the bundle is a
+file carried from one to the other.  The city accepts what verifies against
+the keys its own units/network.yml lists, and nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from sqmy.cli import main
+
+from .conftest import TODAY
+
+YEAR = TODAY[:4]
+COUNTY = {"li-ming": ("李明", "li.ming@county.example", "办公室"), "zhao-gang": ("赵刚", "zhao.gang@county.example", "初审"),
+          "qian-hong": ("钱红", "qian.hong@county.example", "复审"), "sun-li": ("孙立", "sun.li@county.example", "审定")}
+CITY = {"zhou-jing": ("周静", "zhou.jing@city.example", "办公室"), "wu-tao": ("吴涛", "wu.tao@city.example", "初审"),
+        "zheng-bo": ("郑博", "zheng.bo@city.example", "复审"), "feng-yu": ("冯雨", "feng.yu@city.example", "审定")}
+BODY = ("城关镇农贸市场周边每逢集日车辆乱停乱放，早晚高峰拥堵严重，群众出行不便，存在交通安全隐患。\n\n"
+        "## 意见建议\n\n建议县交通运输局会同公安交警部门划定临时停车区域，错峰管理，加强巡查。\n")
+
+
+def answers(county: str, people: dict[str, tuple[str, str, str]]) -> str:
+    lines = [f"county: {county}", f"year: {YEAR}", "sqmy_package: sqmy @ git+https://example.org/sqmy.git@v0.1.0", "people:"]
+    lines += [f"  {role}: {{id: {pid}, name: {name}, email: {email}}}" for pid, (name, email, role) in people.items()]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Office:
+    root: Path
+    people: dict[str, tuple[str, str, str]]
+
+    @contextmanager
+    def acting(self, person: str) -> Iterator[None]:
+        name, email, _ = self.people[person]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(self.root)
+            for who in ("AUTHOR", "COMMITTER"):
+                mp.setenv(f"GIT_{who}_NAME", name)
+                mp.setenv(f"GIT_{who}_EMAIL", email)
+            yield
+
+    def sqmy(self, person: str, *args: str) -> Result:
+        with self.acting(person):
+            return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    def ok(self, person: str, *args: str) -> Result:
+        result = self.sqmy(person, *args)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=True).stdout
+
+    def commit(self, person: str, message: str, *paths: str) -> None:
+        with self.acting(person):
+            self.git("add", *(paths or ("-A",)))
+            self.git("commit", "-q", "-m", message)
+
+    def items(self) -> list[Path]:
+        return sorted((self.root / "items").rglob("*.md"))
+
+
+def keypair(path: Path) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)], check=True)
+    return " ".join(path.with_name(path.name + ".pub").read_text("utf-8").split()[:2])
+
+
+@pytest.fixture
+def offices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Office, Office, dict[str, Path]]:
+    """商南县政协 and 商洛市政协, each made by `sqmy init`, each knowing the other's forwarding key."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_DATE", f"{TODAY}T12:00:00+08:00")
+    made = []
+    for name, people in (("商南县", COUNTY), ("商洛市", CITY)):
+        (tmp_path / f"{name}.yml").write_text(answers(name, people), "utf-8")
+        result = CliRunner().invoke(main, ["init", str(tmp_path / name), "--answers", str(tmp_path / f"{name}.yml")], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        made.append(Office(tmp_path / name, people))
+    county, city = made
+    keys = {name: tmp_path / "keys" / name for name in ("county", "city", "stranger")}
+    keys["county"].parent.mkdir()
+    public = {name: keypair(path) for name, path in keys.items()}
+    units = city.root / "units" / "units.yml"  # the county is a unit of the city's registry: its reports are filed under it
+    units.write_text(units.read_text("utf-8") + "- {id: shangnan-zhengxie, name: 商南县政协, kind: 参加单位}\n", "utf-8")
+    unit = "shangnan-zhengxie"
+    (county.root / "units" / "network.yml").write_text(
+        f"id: shangnan-xian\nkey: {public['county']}\noffices:\n  - {{id: shangluo-shi, name: 商洛市政协, key: {public['city']}}}\n", "utf-8")
+    (city.root / "units" / "network.yml").write_text(
+        f"id: shangluo-shi\nkey: {public['city']}\noffices:\n"
+        f"  - {{id: shangnan-xian, name: 商南县政协, key: {public['county']}, unit: {unit}, author: zhou-jing}}\n", "utf-8")
+    county.commit("li-ming", "登记上下级政协的转送公钥", "units/network.yml")
+    city.commit("zhou-jing", "登记上下级政协的转送公钥", "units/network.yml", "units/units.yml")
+    return county, city, keys
+
+
+def approved_report(county: Office, title: str = "关于整治农贸市场周边交通秩序的建议") -> str:
+    made = county.ok("li-ming", "new", "--title", title, "--author", "li-ming", "--category", "公共安全", "--focus", "民之关切",
+                     "--source", "委员调研")
+    path = county.root / made.stdout.strip()
+    head = path.read_text("utf-8").rsplit("---\n", 1)[0]
+    path.write_text(head + "---\n" + BODY, "utf-8")
+    county.commit("li-ming", f"新信息：{title}")
+    item = path.stem
+    county.ok("zhao-gang", "review", item, "初审", "通过")
+    county.ok("qian-hong", "review", item, "复审", "通过")
+    county.ok("sun-li", "review", item, "审定", "通过", "--route", "直报")
+    return item
+
+
+def forward(county: Office, item: str, key: Path, out: Path) -> Path:
+    done = county.ok("li-ming", "forward", item, "--to", "商洛市政协", "--key", str(key), "-o", str(out), "--format", "json")
+    return Path(json.loads(done.stdout)["path"])
+
+
+def rewrite(bundle: Path, target: Path, **members: bytes) -> Path:
+    """`bundle` with some members replaced: what an attacker in transit can make."""
+    with zipfile.ZipFile(bundle) as zf:
+        data = {name: zf.read(name) for name in zf.namelist()}
+    data.update(members)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, content in data.items():
+            zf.writestr(name, content)
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def test_a_report_forwarded_verifies_becomes_the_citys_own_and_is_received_once(offices: tuple[Office, Office, dict[str, Path]],
+                                                                                tmp_path: Path) -> None:
+    county, city, keys = offices
+    item = approved_report(county)
+    bundle = forward(county, item, keys["county"], tmp_path / "out")
+    assert bundle.name == f"shangnan-xian-{item}-1.zip"
+    with zipfile.ZipFile(bundle) as zf:
+        assert sorted(zf.namelist()) == ["document.docx", "item.md", "manifest.json", "manifest.json.sig"]
+        manifest = json.loads(zf.read("manifest.json"))
+        assert zf.read("item.md") == county.root.joinpath("items", YEAR, f"{item}.md").read_bytes()  # the file unchanged
+        assert zf.read("document.docx").startswith(b"PK")
+    assert manifest["origin"]["id"] == "shangnan-xian"
+    assert manifest["to"] == "shangluo-shi"
+    assert manifest["sequence"] == 1
+    assert [a["stage"] for a in manifest["approvals"]] == ["初审", "复审", "审定"]
+    assert manifest["item"]["commit"] == county.git("log", "-1", "--format=%H").strip()  # the commit of its 审定
+    again = forward(county, item, keys["county"], tmp_path / "again")
+    assert json.loads(zipfile.ZipFile(again).read("manifest.json"))["bundle"] == manifest["bundle"]  # the same text: the same bundle
+
+    received = city.ok("zhou-jing", "receive", str(bundle))
+    assert "待本会初审" in received.stdout
+    [path] = city.items()
+    text = path.read_text("utf-8")
+    front = yaml.safe_load(text.split("---\n", 2)[1])
+    assert (front["title"], front["authors"], front["unit"], front["audience"]) == ("关于整治农贸市场周边交通秩序的建议", ["zhou-jing"],
+                                                                                "shangnan-zhengxie", "内部")
+    origin = front["forwarded_from"]
+    assert (origin["office"], origin["item"], origin["bundle"], origin["sequence"]) == ("shangnan-xian", item, manifest["bundle"], 1)
+    assert origin["commit"] == manifest["item"]["commit"]
+    assert origin["authors"] == ["李明"]
+    assert text.endswith(BODY)
+    assert city.git("log", "-1", "--format=%an").strip() == "周静"
+    assert f"Forwarded-Bundle: {manifest['bundle']}" in city.git("log", "-1", "--format=%B")
+    assert city.sqmy("zhou-jing", "validate").exit_code == 0
+    assert city.sqmy("zhou-jing", "audit").exit_code == 0
+    # received twice: a no-op
+    twice = city.ok("zhou-jing", "receive", str(again))
+    assert "已接收过" in twice.stdout
+    assert len(city.items()) == 1
+    # the city's own review chain: its liaison is the author, its reviewers review
+    received_id = path.stem
+    city.ok("wu-tao", "review", received_id, "初审", "通过")
+    city.ok("zheng-bo", "review", received_id, "复审", "通过")
+    city.ok("feng-yu", "review", received_id, "审定", "通过", "--route", "直报")
+    assert city.sqmy("zhou-jing", "audit").exit_code == 0
+    status = json.loads(city.ok("zhou-jing", "status", received_id, "--format", "json").stdout)
+    assert "已审定" in status["statuses"]
+
+
+def test_what_does_not_verify_is_refused_and_nothing_is_written(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    county, city, keys = offices
+    item = approved_report(county)
+    bundle = forward(county, item, keys["county"], tmp_path / "out")
+    with zipfile.ZipFile(bundle) as zf:
+        manifest, signature, original = zf.read("manifest.json"), zf.read("manifest.json.sig"), zf.read("item.md")
+    head = city.git("rev-parse", "HEAD")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    # the text altered in transit
+    altered = rewrite(bundle, bad / "altered.zip", **{"item.md": original.replace("错峰管理".encode(), "一律禁行".encode())})
+    # the manifest altered to match: the signature no longer holds
+    changed = json.loads(manifest)
+    changed["files"]["item.md"] = __import__("hashlib").sha256(original.replace("错峰管理".encode(), "一律禁行".encode())).hexdigest()
+    remanifest = rewrite(altered, bad / "remanifest.zip", **{"manifest.json": json.dumps(changed, ensure_ascii=False).encode()})
+    # signed by a key the city does not list for the county
+    (bad / "manifest.json").write_bytes(manifest)
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(keys["stranger"]), "-n", "sqmy-forward", str(bad / "manifest.json")], check=True)
+    stranger = rewrite(bundle, bad / "stranger.zip", **{"manifest.json.sig": (bad / "manifest.json.sig").read_bytes()})
+    # signed by the county's key, but for git commits (another namespace)
+    (bad / "manifest.json.sig").unlink()
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(keys["county"]), "-n", "git", str(bad / "manifest.json")], check=True)
+    namespace = rewrite(bundle, bad / "namespace.zip", **{"manifest.json.sig": (bad / "manifest.json.sig").read_bytes()})
+    # a member more, and not a zip at all
+    extra = rewrite(bundle, bad / "extra.zip", **{"../../units/people.yml": b"pwned"})
+    (bad / "junk.zip").write_bytes(b"not a zip" * 10)
+    cases = {
+        altered: "item.md 的校验值与清单不符", remanifest: "签名不是 商南县政协（shangnan-xian）", stranger: "签名不是 商南县政协",
+        namespace: "签名不是 商南县政协", extra: "应当只含", bad / "junk.zip": "不是完好的转送包",
+    }
+    for path, why in cases.items():
+        result = city.sqmy("zhou-jing", "receive", str(path))
+        assert result.exit_code == 1, (path.name, result.output)
+        assert "转送包未通过核验" in result.stderr, (path.name, result.stderr)
+        assert why in result.stderr, (path.name, result.stderr)
+    assert city.items() == []
+    assert city.git("rev-parse", "HEAD") == head
+    assert city.git("status", "--porcelain") == ""
+    assert signature  # (the original signature, unused above, is what verified in the other test)
+
+
+def test_an_unknown_office_or_another_address_is_refused(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    county, city, keys = offices
+    item = approved_report(county)
+    bundle = forward(county, item, keys["county"], tmp_path / "out")
+    # the city forgets the county: nothing it sends is accepted
+    network = city.root / "units" / "network.yml"
+    kept = network.read_text("utf-8")
+    network.write_text(kept.replace("id: shangnan-xian", "id: other-xian"), "utf-8")
+    result = city.sqmy("zhou-jing", "receive", str(bundle))
+    assert result.exit_code == 1
+    assert "不是本会在 units/network.yml 中登记的往来单位" in result.stderr
+    network.write_text(kept.replace("id: shangluo-shi", "id: danfeng-xian"), "utf-8")
+    result = city.sqmy("zhou-jing", "receive", str(bundle))
+    assert "这个转送包是报给“shangluo-shi”的" in result.stderr
+    assert city.items() == []
+
+
+def test_forwarding_needs_an_approved_direct_report_and_the_offices_key(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    county, _, keys = offices
+    item = approved_report(county)
+    wrong = county.sqmy("li-ming", "forward", item, "--to", "商洛市政协", "--key", str(keys["stranger"]), "-o", str(tmp_path))
+    assert wrong.exit_code == 1
+    assert "与 units/network.yml 中本会的转送签名公钥不符" in wrong.stderr
+    nobody = county.sqmy("zhao-gang", "forward", item, "--to", "商洛市政协", "--key", str(keys["county"]), "-o", str(tmp_path))
+    assert nobody.exit_code == 1
+    assert "没有“办公室”角色" in nobody.stderr
+    unknown = county.sqmy("li-ming", "forward", item, "--to", "省政协", "--key", str(keys["county"]), "-o", str(tmp_path))
+    assert "不是 units/network.yml 中登记的往来单位" in unknown.stderr
+    pending = county.ok("li-ming", "new", "--title", "关于另一件事的建议", "--author", "li-ming", "--category", "公共安全",
+                        "--focus", "民之关切", "--source", "委员调研")
+    refused = county.sqmy("li-ming", "forward", Path(pending.stdout.strip()).stem, "--to", "商洛市政协", "--key", str(keys["county"]))
+    assert refused.exit_code == 1
+    assert "尚未审定通过" in refused.stderr
+    assert not list(tmp_path.glob("*.zip"))
+
+
+def test_a_resend_after_approval_again_replaces_the_unreviewed_copy_and_the_old_bundle_is_a_replay(
+    offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path,
+) -> None:
+    county, city, keys = offices
+    item = approved_report(county)
+    first = forward(county, item, keys["county"], tmp_path / "first")
+    city.ok("zhou-jing", "receive", str(first))
+    # the county reopens it, corrects it, approves it again, forwards again: the second sequence
+    county.ok("li-ming", "reopen", item, "--reason", "审定后发现错字")
+    path = county.root / "items" / YEAR / f"{item}.md"
+    path.write_text(path.read_text("utf-8").replace("早晚高峰", "早晚上下班高峰"), "utf-8")
+    county.commit("li-ming", "改正错字")
+    county.ok("zhao-gang", "review", item, "初审", "通过")
+    county.ok("qian-hong", "review", item, "复审", "通过")
+    county.ok("sun-li", "review", item, "审定", "通过", "--route", "直报")
+    second = forward(county, item, keys["county"], tmp_path / "second")
+    assert second.name.endswith("-2.zip")
+    city.ok("zhou-jing", "receive", str(second))
+    [received] = city.items()
+    assert yaml.safe_load(received.read_text("utf-8").split("---\n", 2)[1])["forwarded_from"]["sequence"] == 2
+    assert "sequence: 2" in received.read_text("utf-8")
+    replay = city.sqmy("zhou-jing", "receive", str(first))
+    assert replay.exit_code == 1
+    assert "旧的或重放的" in replay.stderr
+    assert shutil.which("ssh-keygen")
+
+
+def test_the_audit_knows_a_provenance_written_by_hand(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    county, city, keys = offices
+    item = approved_report(county)
+    city.ok("zhou-jing", "receive", str(forward(county, item, keys["county"], tmp_path / "out")))
+    assert city.sqmy("zhou-jing", "audit").exit_code == 0
+    [path] = city.items()
+    path.write_text(path.read_text("utf-8").replace("office_name: 商南县政协", "office_name: 别的县政协"), "utf-8")
+    city.commit("zhou-jing", "改一下来源")
+    audited = json.loads(city.sqmy("zhou-jing", "audit", "--format", "json").stdout)
+    assert {f["rule"] for f in audited} == {"forwarded-changed"}
