@@ -23,8 +23,9 @@ def full_item() -> Item:
         reviews=(Review("初审", "c", "联合复核", D, "sha256:" + "0" * 64, "请专家看", ("e1", "e2")), Review("联合复核", "e1", "通过", D, "d")),
         routes=("直报", "转办"), journal=Journal(2025, 3, "abcdef"),
         sent=(Sent("直报", "市政协办公室", D), Sent("参阅", "县委办", D + dt.timedelta(days=1))),
-        adoptions=(Adoption("市政协", D, "第 12 期", "综合采用"),),
-        instructions=(Instruction("县委", "主要领导", D, "请研究", ("dept",), Feedback(D, "已落实", "已办")), Instruction("市委", "分管领导", D)),
+        adoptions=(Adoption("市政协", D, "第 12 期", "综合采用", "e" * 64),),
+        instructions=(Instruction("县委", "主要领导", D, "请研究", ("dept",), Feedback(D, "已落实", "已办")),
+                      Instruction("市委", "分管领导", D, update="f" * 64)),
         transfers=(Transfer("dept", D, D + dt.timedelta(days=30), "〔2025〕1号", None), Transfer("dept2", D, D, "", Feedback(D, "部分落实"))),
         solved=(Solved(D, "解决了"),),
         forwarded_from=Forwarded("yangben-xian", "2025-0101-a-1", "a" * 64, 2, "b" * 40, "c" * 64, "样本县政协", ("张三", "李四"), "城关联络组"),
@@ -43,8 +44,8 @@ def test_pack_knows_every_field_of_every_record() -> None:
     handled = {
         Item: "id path title authors unit submitted category focus source audience body body_line key_topic source_ref imported reviews routes "
               "journal sent adoptions instructions transfers solved forwarded_from",
-        Review: "stage by decision date digest comment experts duplicate", Journal: "year issue token", Adoption: "level date ref mode",
-        Instruction: "level leader date summary assigned feedback", Transfer: "to date due letter feedback", Feedback: "date result summary",
+        Review: "stage by decision date digest comment experts duplicate", Journal: "year issue token", Adoption: "level date ref mode update",
+        Instruction: "level leader date summary assigned feedback update", Transfer: "to date due letter feedback", Feedback: "date result summary",
         Solved: "date summary", Imported: "date note", Sent: "route to date",
         Forwarded: "office item bundle sequence commit sha256 office_name authors unit",
     }

@@ -102,7 +102,7 @@ def offices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Office, Of
     units.write_text(units.read_text("utf-8") + "- {id: shangnan-zhengxie, name: 商南县政协, kind: 参加单位}\n", "utf-8")
     unit = "shangnan-zhengxie"
     (county.root / "units" / "network.yml").write_text(
-        f"id: shangnan-xian\nkey: {public['county']}\noffices:\n  - {{id: shangluo-shi, name: 商洛市政协, key: {public['city']}}}\n", "utf-8")
+        f"id: shangnan-xian\nkey: {public['county']}\noffices:\n  - {{id: shangluo-shi, name: 商洛市政协, key: {public['city']}, level: 市政协}}\n", "utf-8")
     (city.root / "units" / "network.yml").write_text(
         f"id: shangluo-shi\nkey: {public['city']}\noffices:\n"
         f"  - {{id: shangnan-xian, name: 商南县政协, key: {public['county']}, unit: {unit}, author: zhou-jing}}\n", "utf-8")
@@ -306,3 +306,56 @@ def test_the_audit_knows_a_provenance_written_by_hand(offices: tuple[Office, Off
     city.commit("zhou-jing", "改一下来源")
     audited = json.loads(city.sqmy("zhou-jing", "audit", "--format", "json").stdout)
     assert {f["rule"] for f in audited} == {"forwarded-changed"}
+
+
+def test_what_the_city_did_flows_back_to_the_county(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    """forward → receive → the city's review chain and journal, a leader's 批示, a report to the province → the city's
+    signed feed → the county records the adoptions and the 批示, once, and its statistics show them."""
+    county, city, keys = offices
+    item = approved_report(county)
+    city.ok("zhou-jing", "receive", str(forward(county, item, keys["county"], tmp_path / "out")))
+    [received] = city.items()
+    ours = received.stem
+    city.ok("wu-tao", "review", ours, "初审", "通过")
+    city.ok("zheng-bo", "review", ours, "复审", "通过")
+    city.ok("feng-yu", "review", ours, "审定", "通过", "--route", "直报")
+    city.ok("zhou-jing", "journal", "new", ours)
+    city.ok("zhou-jing", "record", ours, "instruction", "--level", "市委", "--leader", "主要领导", "--date", TODAY, "--summary", "请市交通局研究落实")
+    city.ok("zhou-jing", "record", ours, "sent", "--route", "直报", "--to", "省政协")
+    published = city.ok("zhou-jing", "feed", "--key", str(keys["city"]), "-o", str(tmp_path / "feed"))
+    assert "updates.json" in published.stdout
+    feed = json.loads((tmp_path / "feed" / "updates.json").read_text("utf-8"))
+    assert sorted(u["kind"] for u in feed["updates"]) == ["adopted", "forwarded", "instructed", "received"]
+    assert [u["date"] for u in feed["updates"]] == sorted(u["date"] for u in feed["updates"])
+    assert {u["origin_item"] for u in feed["updates"]} == {item}
+
+    pulled = json.loads(county.ok("li-ming", "pull-updates", str(tmp_path / "feed"), "--format", "json").stdout)
+    assert sorted(r["kind"] for r in pulled["recorded"]) == ["adopted", "forwarded", "instructed"]
+    assert [s["kind"] for s in pulled["shown"]] == ["received"]
+    front = yaml.safe_load(county.root.joinpath("items", YEAR, f"{item}.md").read_text("utf-8").split("---\n", 2)[1])
+    assert sorted((a["level"], a["mode"], a["ref"]) for a in front["adoptions"]) == [
+        ("市政协", "单篇采用", f"《社情民意信息》{YEAR}年第1期"), ("市政协", "转报采用", "转报省政协")]
+    assert [(n["level"], n["leader"], n["summary"]) for n in front["instructions"]] == [("市委", "主要领导", "请市交通局研究落实")]
+    assert all(len(r["update"]) == 64 for r in [*front["adoptions"], *front["instructions"]])
+    stats = json.loads(county.ok("li-ming", "stats", "--year", YEAR, "--format", "json").stdout)
+    assert stats["adopted"]["市政协"] == 1
+    assert "已批示" in json.loads(county.ok("li-ming", "status", item, "--format", "json").stdout)["statuses"]
+    assert county.sqmy("li-ming", "audit").exit_code == 0
+    # pulled again: nothing new
+    again = json.loads(county.ok("li-ming", "pull-updates", str(tmp_path / "feed" / "updates.json"), "--format", "json").stdout)
+    assert (again["recorded"], again["known"]) == ([], 3)
+
+    # a feed altered, or signed by another key, is refused before anything is recorded
+    head = county.git("rev-parse", "HEAD")
+    altered = tmp_path / "altered"
+    shutil.copytree(tmp_path / "feed", altered)
+    text = (altered / "updates.json").read_text("utf-8")
+    (altered / "updates.json").write_text(text.replace("请市交通局研究落实", "同意"), "utf-8")
+    refused = county.sqmy("li-ming", "pull-updates", str(altered))
+    assert refused.exit_code == 1
+    assert "签名不是 商洛市政协" in refused.stderr
+    (altered / "updates.json").write_text(text, "utf-8")
+    (altered / "updates.json.sig").unlink()
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(keys["stranger"]), "-n", "sqmy-updates", str(altered / "updates.json")], check=True)
+    assert "签名不是 商洛市政协" in county.sqmy("li-ming", "pull-updates", str(altered)).stderr
+    assert county.git("rev-parse", "HEAD") == head

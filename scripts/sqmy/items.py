@@ -37,6 +37,7 @@ class Adoption:
     date: dt.date
     ref: str = ""
     mode: str = "单篇采用"
+    update: str = ""  # the id of the higher office's update it came from (sqmy pull-updates)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Instruction:
     summary: str = ""
     assigned: tuple[str, ...] = ()
     feedback: Feedback | None = None
+    update: str = ""  # the id of the higher office's update it came from (sqmy pull-updates)
 
     @property
     def followed_up(self) -> bool:
@@ -219,11 +221,13 @@ def build(data: dict[str, Any], path: str, body: str, body_line: int) -> Item:
         journal=Journal(journal["year"], journal["issue"], journal.get("token") or "") if journal else None,
         sent=tuple(Sent(s["route"], s["to"], _d(s["date"])) for s in data.get("sent") or ()),
         adoptions=tuple(
-            Adoption(a["level"], _d(a["date"]), a.get("ref") or "", a.get("mode") or "单篇采用") for a in data.get("adoptions") or ()
+            Adoption(a["level"], _d(a["date"]), a.get("ref") or "", a.get("mode") or "单篇采用", a.get("update") or "")
+            for a in data.get("adoptions") or ()
         ),
         instructions=tuple(
             Instruction(
-                i["level"], i["leader"], _d(i["date"]), i.get("summary") or "", tuple(i.get("assigned") or ()), _feedback(i.get("feedback"))
+                i["level"], i["leader"], _d(i["date"]), i.get("summary") or "", tuple(i.get("assigned") or ()), _feedback(i.get("feedback")),
+                i.get("update") or "",
             )
             for i in data.get("instructions") or ()
         ),
@@ -272,8 +276,8 @@ def pack(item: Item) -> bytes:
         i.routes,
         (i.journal.year, i.journal.issue, i.journal.token) if i.journal else None,
         tuple((s.route, s.to, s.date.toordinal()) for s in i.sent),
-        tuple((a.level, a.date.toordinal(), a.ref, a.mode) for a in i.adoptions),
-        tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback)) for n in i.instructions),
+        tuple((a.level, a.date.toordinal(), a.ref, a.mode, a.update) for a in i.adoptions),
+        tuple((n.level, n.leader, n.date.toordinal(), n.summary, n.assigned, _pack_feedback(n.feedback), n.update) for n in i.instructions),
         tuple((t.to, t.date.toordinal(), t.due.toordinal(), t.letter, _pack_feedback(t.feedback)) for t in i.transfers),
         tuple((s.date.toordinal(), s.summary) for s in i.solved),
         dataclasses.astuple(i.forwarded_from) if i.forwarded_from else None,
@@ -293,8 +297,8 @@ def unpack(data: bytes) -> Item:
         routes,
         Journal(*journal) if journal else None,
         tuple(Sent(s[0], s[1], _undate(s[2])) for s in sent),
-        tuple(Adoption(a[0], _undate(a[1]), a[2], a[3]) for a in adoptions),
-        tuple(Instruction(n[0], n[1], _undate(n[2]), n[3], n[4], _unpack_feedback(n[5])) for n in instructions),
+        tuple(Adoption(a[0], _undate(a[1]), a[2], a[3], a[4]) for a in adoptions),
+        tuple(Instruction(n[0], n[1], _undate(n[2]), n[3], n[4], _unpack_feedback(n[5]), n[6]) for n in instructions),
         tuple(Transfer(t[0], _undate(t[1]), _undate(t[2]), t[3], _unpack_feedback(t[4])) for t in transfers),
         tuple(Solved(_undate(s[0]), s[1]) for s in solved),
         Forwarded(*forwarded) if forwarded else None,

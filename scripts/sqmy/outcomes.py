@@ -174,9 +174,11 @@ def _adoption(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.dat
     day = _date(v.get("date"), "采用日期（--date）", s.today)
     _not_before(day, approved_on, "采用日期", "审定日期")
     mode = _choice(v.get("mode") or "单篇采用", schema.enum("adoption_mode"), "采用方式（--mode）")
-    if any(a.level == level and a.date == day for a in item.adoptions):
-        raise Refused("duplicate", f"已经记录过 {day} 的{level}采用")
+    if any(a.level == level and a.date == day and a.mode == mode for a in item.adoptions):
+        raise Refused("duplicate", f"已经记录过 {day} 的{level}{mode}")
     entry = {"level": level, "date": day.isoformat(), "ref": v.get("ref") or None, "mode": mode}
+    if v.get("update"):  # (sqmy pull-updates: the update it came from, so that it is recorded once)
+        entry["update"] = v["update"]
     return (lambda fm: fm.append("adoptions", entry, before=("instructions", "transfers", "solved"))), f"记录采用（{level}，{mode}）"
 
 
@@ -190,6 +192,8 @@ def _instruction(s: _Session, item: Item, v: Mapping[str, Any], approved_on: dt.
         raise Refused("outcome-shape", "请写明批示摘要（--summary）")
     assigned = [s.reg.unit_named(unit, what="交办单位") for unit in v.get("assigned") or ()]  # id, full or short name
     entry = {"level": level, "leader": leader, "date": day.isoformat(), "summary": summary, "assigned": assigned or None}
+    if v.get("update"):
+        entry["update"] = v["update"]
     return (lambda fm: fm.append("instructions", entry, before=("transfers", "solved"))), f"记录批示（{level}{leader}）"
 
 

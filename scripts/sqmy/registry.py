@@ -137,6 +137,7 @@ class Peer:
     repository: str = ""
     unit: str | None = None  # what a report it forwards is filed under here: a unit of units.yml ...
     author: str | None = None  # ... and a person of people.yml (its liaison)
+    level: str | None = None  # a higher office: 市政协, 省政协 or 全国政协 (what its adoptions count as here)
 
 
 @dataclass(frozen=True)
@@ -408,7 +409,7 @@ def _network(data: Any) -> Network | None:
         return None
     peers: dict[str, Peer] = {}
     for o in data.get("offices") or []:
-        peers.setdefault(o["id"], Peer(o["id"], o["name"], o["key"], o.get("repository") or "", o.get("unit"), o.get("author")))
+        peers.setdefault(o["id"], Peer(o["id"], o["name"], o["key"], o.get("repository") or "", o.get("unit"), o.get("author"), o.get("level")))
     return Network(data["id"], data.get("key"), peers)
 
 

@@ -76,3 +76,54 @@ def receive(bundles: tuple[Path, ...], fmt: str) -> None:
     if failed:
         sys.exit(EXIT_FINDINGS)
 
+
+
+@main.command("feed")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), envvar="SQMY_FORWARD_KEY",
+              help="本会签名私钥文件（默认取环境变量 SQMY_FORWARD_KEY）：下级政协只接受签名与本会公钥相符的更新")
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="写入的文件夹（默认 build/feed/）")
+@FORMAT
+def feed_cmd(key: Path | None, out_dir: Path | None, fmt: str) -> None:
+    """发布下级政协报来信息的办理情况（updates.json 和签名 updates.json.sig）：接收、编发采用、转报、批示、转办、反馈、推动解决、不予采用、认定重复。
+
+    下级政协用 sqmy pull-updates 拉取，记为采用和批示。每次由全部信息重新生成，只增不减。
+    """
+    from .. import feed
+
+    if key is None:
+        raise SqmyError("请用 --key 指定本会签名私钥文件（或设置环境变量 SQMY_FORWARD_KEY）：未签名的更新下级不会接受")
+    repo = _repo()
+    path, count = feed.write(repo, key, out_dir or repo.root / "build" / "feed", today())
+    if fmt == "json":
+        _json({"path": str(path), "updates": count})
+        return
+    click.echo(f"已写入 {path}（{count} 条更新）和签名 {path.name}.sig")
+
+
+@main.command("pull-updates")
+@click.argument("source", type=click.Path(path_type=Path), metavar="更新")
+@FORMAT
+def pull_updates(source: Path, fmt: str) -> None:
+    """拉取上级政协发布的更新（updates.json 或其所在文件夹，签名 updates.json.sig 须在旁边）：核对签名后，把本会报去的信息被编发、转报记为采用，
+    领导批示记为批示，每条更新只记录一次；其余（接收、转办、反馈等）列出不记录。"""
+    from .. import feed
+
+    repo = _repo()
+    got = feed.pull(repo, source, today())
+    if fmt == "json":
+        _json({"office": got.office, "recorded": [{"item": i, "kind": k, "commit": c} for i, k, c in got.recorded], "known": got.known,
+               "shown": [{"item": i, "kind": k, "date": d} for i, k, d in got.shown], "missing": got.missing,
+               "refused": [{"item": i, "kind": k, "reason": r} for i, k, r in got.refused]})
+    else:
+        for item_id, kind, sha in got.recorded:
+            click.echo(f"已记录：{item_id} {feed.KIND_NAMES.get(kind, kind)}（提交 {sha[:10]}）")
+        for item_id, kind, day in got.shown:
+            click.echo(f"{got.office}：{item_id} {feed.KIND_NAMES.get(kind, kind)}（{day}）")
+        for item_id, kind, why in got.refused:
+            click.echo(f"未记录：{item_id} {feed.KIND_NAMES.get(kind, kind)}：{why}", err=True)
+        if got.missing:
+            click.echo(f"本会没有这些信息：{'、'.join(sorted(set(got.missing)))}", err=True)
+        click.echo(f"{got.office}的更新：新记录 {len(got.recorded)} 条，此前已记录 {got.known} 条")
+    if got.refused:
+        sys.exit(EXIT_FINDINGS)
