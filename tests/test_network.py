@@ -359,3 +359,70 @@ def test_what_the_city_did_flows_back_to_the_county(offices: tuple[Office, Offic
     subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(keys["stranger"]), "-n", "sqmy-updates", str(altered / "updates.json")], check=True)
     assert "签名不是 商洛市政协" in county.sqmy("li-ming", "pull-updates", str(altered)).stderr
     assert county.git("rev-parse", "HEAD") == head
+
+
+DANFENG = {"ma-lin": ("马琳", "ma.lin@danfeng.example", "办公室"), "he-jun": ("何军", "he.jun@danfeng.example", "初审"),
+           "lu-yan": ("陆燕", "lu.yan@danfeng.example", "复审"), "shi-wei": ("石伟", "shi.wei@danfeng.example", "审定")}
+
+
+def test_two_counties_and_their_city(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    """Two counties forward to one city; the city's one feed carries both; each county records only its own report's updates."""
+    shangnan, city, keys = offices
+    (tmp_path / "丹凤县.yml").write_text(answers("丹凤县", DANFENG), "utf-8")
+    made = CliRunner().invoke(main, ["init", str(tmp_path / "丹凤县"), "--answers", str(tmp_path / "丹凤县.yml")], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    danfeng = Office(tmp_path / "丹凤县", DANFENG)
+    public = keypair(tmp_path / "keys" / "danfeng")
+    city_key = " ".join((keys["city"].with_name("city.pub")).read_text("utf-8").split()[:2])
+    (danfeng.root / "units" / "network.yml").write_text(
+        f"id: danfeng-xian\nkey: {public}\noffices:\n  - {{id: shangluo-shi, name: 商洛市政协, key: {city_key}, level: 市政协}}\n", "utf-8")
+    danfeng.commit("ma-lin", "登记上下级政协的转送公钥", "units/network.yml")
+    network, units = city.root / "units" / "network.yml", city.root / "units" / "units.yml"
+    network.write_text(network.read_text("utf-8") + f"  - {{id: danfeng-xian, name: 丹凤县政协, key: {public}, unit: danfeng-zhengxie, author: zhou-jing}}\n",
+                       "utf-8")
+    units.write_text(units.read_text("utf-8") + "- {id: danfeng-zhengxie, name: 丹凤县政协, kind: 参加单位}\n", "utf-8")
+    city.commit("zhou-jing", "登记丹凤县政协的转送公钥", "units/network.yml", "units/units.yml")
+
+    ours = approved_report(shangnan)
+    made = danfeng.ok("ma-lin", "new", "--title", "关于加强山区小型水库安全管理的建议", "--author", "ma-lin", "--category", "公共安全",
+                      "--focus", "民之关切", "--source", "委员调研")
+    path = danfeng.root / made.stdout.strip()
+    path.write_text(path.read_text("utf-8").rsplit("---\n", 1)[0] + "---\n山区小型水库多建于上世纪，坝体老化，管护人员不足，汛期隐患突出。\n", "utf-8")
+    danfeng.commit("ma-lin", "新信息：小型水库")
+    theirs = path.stem
+    danfeng.ok("he-jun", "review", theirs, "初审", "通过")
+    danfeng.ok("lu-yan", "review", theirs, "复审", "通过")
+    danfeng.ok("shi-wei", "review", theirs, "审定", "通过", "--route", "直报")
+    bundles = [forward(shangnan, ours, keys["county"], tmp_path / "a")]
+    done = danfeng.ok("ma-lin", "forward", theirs, "--to", "商洛市政协", "--key", str(tmp_path / "keys" / "danfeng"), "-o", str(tmp_path / "b"),
+                      "--format", "json")
+    bundles.append(Path(json.loads(done.stdout)["path"]))
+    # a county cannot pass its bundle off as the other's: the city checks each against its own sender's key
+    with zipfile.ZipFile(bundles[1]) as zf:
+        forged = json.loads(zf.read("manifest.json"))
+    forged["origin"]["id"] = "shangnan-xian"
+    fake = rewrite(bundles[1], tmp_path / "fake.zip", **{"manifest.json": json.dumps(forged, ensure_ascii=False).encode()})
+    assert "签名不是 商南县政协" in city.sqmy("zhou-jing", "receive", str(fake)).stderr
+    city.ok("zhou-jing", "receive", *map(str, bundles))
+    fronts = [yaml.safe_load(p.read_text("utf-8").split("---\n", 2)[1]) for p in city.items()]
+    assert sorted((f["forwarded_from"]["office"], f["unit"]) for f in fronts) == [("danfeng-xian", "danfeng-zhengxie"),
+                                                                                    ("shangnan-xian", "shangnan-zhengxie")]
+    received = {f["forwarded_from"]["office"]: f["id"] for f in fronts}
+    for item_id in received.values():
+        city.ok("wu-tao", "review", item_id, "初审", "通过")
+        city.ok("zheng-bo", "review", item_id, "复审", "通过")
+        city.ok("feng-yu", "review", item_id, "审定", "通过", "--route", "直报")
+    city.ok("zhou-jing", "journal", "new", received["danfeng-xian"])  # only 丹凤's report is published
+    city.ok("zhou-jing", "feed", "--key", str(keys["city"]), "-o", str(tmp_path / "feed"))
+    feed = json.loads((tmp_path / "feed" / "updates.json").read_text("utf-8"))["updates"]
+    assert {(u["origin"], u["kind"]) for u in feed} == {("shangnan-xian", "received"), ("danfeng-xian", "received"), ("danfeng-xian", "adopted")}
+    got_danfeng = json.loads(danfeng.ok("ma-lin", "pull-updates", str(tmp_path / "feed"), "--format", "json").stdout)
+    got_shangnan = json.loads(shangnan.ok("li-ming", "pull-updates", str(tmp_path / "feed"), "--format", "json").stdout)
+    assert [(r["item"], r["kind"]) for r in got_danfeng["recorded"]] == [(theirs, "adopted")]
+    assert got_shangnan["recorded"] == []
+    assert [s["item"] for s in got_shangnan["shown"]] == [ours]
+    for county, person in ((danfeng, "ma-lin"), (shangnan, "li-ming")):
+        stats = json.loads(county.ok(person, "stats", "--year", YEAR, "--format", "json").stdout)
+        assert stats["adopted"]["市政协"] == (1 if county is danfeng else 0)
+        assert county.sqmy(person, "audit").exit_code == 0
+    assert city.sqmy("zhou-jing", "audit").exit_code == 0
