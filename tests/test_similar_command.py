@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import docx
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -22,6 +23,7 @@ from sqmy.dates import today
 from sqmy.load import load_all
 from sqmy.paths import Repo
 
+from .conftest import REPO
 from .gitoffice import Office
 from .test_similar import light, report
 
@@ -299,3 +301,24 @@ def test_every_item_at_once_is_every_item_checked(pair: tuple[Office, str, str])
         assert [(f.id, f.score, f.verdict, f.facts) for f in at_once[item.id]] == [(f.id, f.score, f.verdict, f.facts) for f in one]
     assert [f.id for f in at_once[rewrite]][:1] == [source]
     assert any(f.source == "upstream" for found in at_once.values() for f in found)
+
+
+def test_a_siblings_export_is_compared_with_and_checked_first(git_office: Office, tmp_path: Path) -> None:
+    """横向沟通: a sibling county's `sqmy export --bodies` placed in siblings/<office>/ is compared with, texts and all;
+    a file that does not match its export.json is not read."""
+    o = git_office
+    folder = o.root / "siblings" / "丹凤县政协"
+    made = CliRunner().invoke(main, ["--root", str(REPO), "export", "--bodies", "-o", str(folder)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    row = pq.read_table(folder / "items.parquet").to_pylist()[0]
+    code, out, err = run("similar", "--text", row["body"], "--title", row["title"], "--against", "siblings", "--format", "json")
+    assert code == 0, err
+    best = json.loads(out)[0]["found"][0]
+    assert (best["id"], best["source"], best["verdict"]) == (f"siblings/丹凤县政协/{row['id']}", "siblings", "疑似重复")
+    assert best["label"] == f"丹凤县政协 {row['id']}"
+    data = bytearray((folder / "items.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "items.parquet").write_bytes(bytes(data))
+    code, out, err = run("similar", "--text", row["body"], "--against", "siblings", "--format", "json")
+    assert json.loads(out)[0]["found"] == []
+    assert "校验值与 export.json 不符" in err

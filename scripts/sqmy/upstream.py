@@ -30,7 +30,10 @@ index as sqmy's archive writes it (site/pages.py `items_json`):
 "submitted", "url", …}]}`.  A row may also carry `"body"` (the full text).
 Keys this version does not know are ignored (a sibling may run a newer sqmy);
 a row without a text `id` and `title` is a finding.  The folder's name is the
-office's name as shown in results (name it `某某县政协`).
+office's name as shown in results (name it `某某县政协`).  Instead of items.json
+the folder may hold the office's `sqmy export --bodies` (items.parquet,
+export.json, units.parquet): items.parquet is read only when its sha256 is the
+one export.json gives.
 
 Reading never raises for a bad file: every problem is a finding (Chinese,
 naming the file, line and field) and the good entries of the same file are
@@ -68,6 +71,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import os
 import re
@@ -94,6 +98,7 @@ if TYPE_CHECKING:
 UPSTREAM = "upstream"
 SIBLINGS = "siblings"
 SIBLING_FILE = "items.json"
+EXPORT_FILE, EXPORT_JSON = "items.parquet", "export.json"  # a sibling's `sqmy export` (with --bodies: its texts)
 SCHEMA = "upstream"
 
 UPSTREAM_MAX_BYTES = 20 * 1024 * 1024  # a city's list with every report's full text is a few MB
@@ -420,40 +425,8 @@ def _text_field(row: Mapping[str, Any], key: str) -> str:
     return clean_line(value) if isinstance(value, str) else ""
 
 
-def _sibling(root: Path, office: str) -> tuple[list[Reference], list[Finding], Listing | None]:
-    folder = f"{SIBLINGS}/{office}"
-    shown = f"{folder}/{SIBLING_FILE}"
-    if os.path.islink(root / folder):
-        return [], [error(folder, 1, "not-regular-file", f"兄弟单位的文件夹 {folder}/ 是符号链接：sqmy 不跟随链接，请改为普通文件夹")], None
-    path = root / folder / SIBLING_FILE
-    if not os.path.lexists(path):
-        return [], [warning(folder, 1, "missing-file", f"{folder}/ 中没有 {SIBLING_FILE}：请放入该单位归档网站的 {SIBLING_FILE}")], None
-    try:
-        raw = _read_regular(path, SIBLING_MAX_BYTES)
-    except NotRegular:
-        return [], [error(shown, 1, "not-regular-file", not_regular_message(f"兄弟单位的信息列表 {shown} "))], None
-    except ValueError:
-        return [], [error(shown, 1, "too-large", f"{shown} 超过 {SIBLING_MAX_BYTES // 1024 // 1024} MB，不予读取")], None
-    except OSError as exc:
-        return [], [error(shown, 1, "unreadable", f"无法读取 {shown}：{exc.strerror or exc}")], None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [error(shown, 1, "encoding", "文件不是 UTF-8 编码：应为 sqmy 归档网站生成的 items.json")], None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [error(shown, exc.lineno, "json-syntax", f"JSON 语法错误（第 {exc.lineno} 行第 {exc.colno} 列）：应为 sqmy 归档网站生成的 items.json")], None
-    except (ValueError, RecursionError):
-        return [], [error(shown, 1, "json-syntax", "JSON 无法读取（嵌套太深或含无效内容）：应为 sqmy 归档网站生成的 items.json")], None
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        return [], [error(shown, 1, "items-json", "应为 sqmy 归档网站生成的 items.json：一个含“items”列表的对象", "items")], None
-    rows: list[Any] = data["items"]
-    if len(rows) > MAX_ROWS:
-        return [], [error(shown, 1, "too-many", f"{shown} 超过 {MAX_ROWS} 条，不予读取")], None
-    lines = _row_lines(text)
-    if len(lines) != len(rows):
-        lines = [1] * len(rows)
+def _rows(folder: str, office: str, shown: str, rows: list[Any], lines: list[int]) -> tuple[list[Reference], list[Finding]]:
+    """A sibling's rows (items.json's, or an export's) as references; a bad row is a finding, the others are kept."""
     refs: list[Reference] = []
     findings: list[Finding] = []
     seen: dict[str, int] = {}
@@ -495,6 +468,83 @@ def _sibling(root: Path, office: str) -> tuple[list[Reference], list[Finding], L
             date=dt.date.fromisoformat(submitted) if isinstance(submitted, str) and schema.is_date(submitted) else None,
             origin=_text_field(row, "unit_name"), ref=_text_field(row, "url"), path=shown, line=line,
         ))
+    return refs, findings
+
+
+def _sibling(root: Path, office: str) -> tuple[list[Reference], list[Finding], Listing | None]:
+    folder = f"{SIBLINGS}/{office}"
+    shown = f"{folder}/{SIBLING_FILE}"
+    if os.path.islink(root / folder):
+        return [], [error(folder, 1, "not-regular-file", f"兄弟单位的文件夹 {folder}/ 是符号链接：sqmy 不跟随链接，请改为普通文件夹")], None
+    if os.path.lexists(root / folder / EXPORT_FILE):
+        return _sibling_export(root, folder, office)
+    path = root / folder / SIBLING_FILE
+    if not os.path.lexists(path):
+        return [], [warning(folder, 1, "missing-file", f"{folder}/ 中没有 {SIBLING_FILE}：请放入该单位归档网站的 {SIBLING_FILE}")], None
+    try:
+        raw = _read_regular(path, SIBLING_MAX_BYTES)
+    except NotRegular:
+        return [], [error(shown, 1, "not-regular-file", not_regular_message(f"兄弟单位的信息列表 {shown} "))], None
+    except ValueError:
+        return [], [error(shown, 1, "too-large", f"{shown} 超过 {SIBLING_MAX_BYTES // 1024 // 1024} MB，不予读取")], None
+    except OSError as exc:
+        return [], [error(shown, 1, "unreadable", f"无法读取 {shown}：{exc.strerror or exc}")], None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [error(shown, 1, "encoding", "文件不是 UTF-8 编码：应为 sqmy 归档网站生成的 items.json")], None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], [error(shown, exc.lineno, "json-syntax", f"JSON 语法错误（第 {exc.lineno} 行第 {exc.colno} 列）：应为 sqmy 归档网站生成的 items.json")], None
+    except (ValueError, RecursionError):
+        return [], [error(shown, 1, "json-syntax", "JSON 无法读取（嵌套太深或含无效内容）：应为 sqmy 归档网站生成的 items.json")], None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return [], [error(shown, 1, "items-json", "应为 sqmy 归档网站生成的 items.json：一个含“items”列表的对象", "items")], None
+    rows: list[Any] = data["items"]
+    if len(rows) > MAX_ROWS:
+        return [], [error(shown, 1, "too-many", f"{shown} 超过 {MAX_ROWS} 条，不予读取")], None
+    lines = _row_lines(text)
+    if len(lines) != len(rows):
+        lines = [1] * len(rows)
+    refs, findings = _rows(folder, office, shown, rows, lines)
+    listing = Listing(shown, SIBLINGS, office, "", None, len(refs), sum(1 for r in refs if r.body))
+    return refs, _capped(findings, shown), listing
+
+
+def _sibling_export(root: Path, folder: str, office: str) -> tuple[list[Reference], list[Finding], Listing | None]:
+    """A sibling's `sqmy export` (items.parquet with export.json beside it; with --bodies, its texts too), checked against
+    the checksum export.json gives before it is read."""
+    shown = f"{folder}/{EXPORT_FILE}"
+    try:
+        described = json.loads(_read_regular(root / folder / EXPORT_JSON, 1024 * 1024).decode("utf-8"))
+        raw = _read_regular(root / folder / EXPORT_FILE, SIBLING_MAX_BYTES)
+    except NotRegular:
+        return [], [error(shown, 1, "not-regular-file", not_regular_message(f"兄弟单位的导出 {folder}/ 中的文件 "))], None
+    except FileNotFoundError:
+        return [], [error(shown, 1, "missing-file", f"{folder}/ 中有 {EXPORT_FILE} 却没有 {EXPORT_JSON}：请放入 sqmy export 写出的全部文件")], None
+    except ValueError:
+        return [], [error(shown, 1, "too-large", f"{shown} 超过 {SIBLING_MAX_BYTES // 1024 // 1024} MB，不予读取")], None
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        return [], [error(shown, 1, "unreadable", f"无法读取 {folder}/ 中的导出：{exc}")], None
+    sums = described.get("sha256") if isinstance(described, dict) and described.get("format") == "sqmy-export" else None
+    if not isinstance(sums, dict) or sums.get(EXPORT_FILE) != hashlib.sha256(raw).hexdigest():
+        return [], [error(shown, 1, "checksum", f"{shown} 的校验值与 {EXPORT_JSON} 不符：文件不完整或被改动过")], None
+    try:
+        import pyarrow as pa  # noqa: PLC0415 - only an office with a sibling's export reads Parquet
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        table = pq.read_table(pa.BufferReader(raw))
+        wanted_columns = [c for c in ("id", "title", "body", "unit_name", "submitted") if c in table.column_names]
+        rows = table.select(wanted_columns).to_pylist()
+    except (pa.ArrowException, ValueError, OSError) as exc:
+        return [], [error(shown, 1, "unreadable", f"{shown} 不是 sqmy export 写出的 Parquet 文件：{exc}")], None
+    if len(rows) > MAX_ROWS:
+        return [], [error(shown, 1, "too-many", f"{shown} 超过 {MAX_ROWS} 条，不予读取")], None
+    for row in rows:
+        if isinstance(row.get("submitted"), dt.date):
+            row["submitted"] = row["submitted"].isoformat()
+    refs, findings = _rows(folder, office, shown, rows, [1] * len(rows))
     listing = Listing(shown, SIBLINGS, office, "", None, len(refs), sum(1 for r in refs if r.body))
     return refs, _capped(findings, shown), listing
 
@@ -516,6 +566,7 @@ def files(root: Path) -> list[Path]:
     found = [root / UPSTREAM / n for n in _upstream_names(root) if _is_regular(root / UPSTREAM / n)]
     offices = [o for o in _sibling_offices(root) if _is_folder(root / SIBLINGS / o)]
     found += [root / SIBLINGS / o / SIBLING_FILE for o in offices if _is_regular(root / SIBLINGS / o / SIBLING_FILE)]
+    found += [root / SIBLINGS / o / name for o in offices for name in (EXPORT_FILE, EXPORT_JSON) if _is_regular(root / SIBLINGS / o / name)]
     return sorted(found)
 
 
