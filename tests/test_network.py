@@ -7,10 +7,13 @@ the keys its own units/network.yml lists, and nothing else.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
 import json
 import shutil
 import subprocess
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -341,9 +344,19 @@ def test_what_the_city_did_flows_back_to_the_county(offices: tuple[Office, Offic
     assert stats["adopted"]["市政协"] == 1
     assert "已批示" in json.loads(county.ok("li-ming", "status", item, "--format", "json").stdout)["statuses"]
     assert county.sqmy("li-ming", "audit").exit_code == 0
-    # pulled again: nothing new
+    # pulled again, from the file, and from the address the city publishes it at: nothing new
     again = json.loads(county.ok("li-ming", "pull-updates", str(tmp_path / "feed" / "updates.json"), "--format", "json").stdout)
     assert (again["recorded"], again["known"]) == ([], 3)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "feed"))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        online = json.loads(county.ok("li-ming", "pull-updates", url, "--format", "json").stdout)
+        assert (online["recorded"], online["known"]) == ([], 3)
+        missing = county.sqmy("li-ming", "pull-updates", url + "nothing.json")
+        server.shutdown()
+    assert missing.exit_code == 1
+    assert "无法下载" in missing.stderr
 
     # a feed altered, or signed by another key, is refused before anything is recorded
     head = county.git("rev-parse", "HEAD")

@@ -20,7 +20,7 @@ the kind and what distinguishes it), a date and a kind:
 | not_adopted | this office's review ended in 不予上报 | — (shown) |
 | duplicate | a reviewer here judged it 重复 | — (shown) |
 
-`sqmy pull-updates FEED|DIR` at the origin checks the feed's signature against
+`sqmy pull-updates FEED|DIR|URL` at the origin checks the feed's signature against
 the key its own units/network.yml lists for that office (never against anything
 in the feed), then records each update addressed to it as the outcome above, by
 the office, once: the record carries the update's id (`update`), and an update
@@ -137,7 +137,27 @@ class Pulled:
     refused: list[tuple[str, str, str]] = field(default_factory=list)  # (item, kind, why)
 
 
-def _read(source: Path) -> tuple[bytes, bytes]:
+def _download(url: str) -> bytes:
+    import urllib.error  # noqa: PLC0415 - only a feed given by its address is downloaded
+    import urllib.request  # noqa: PLC0415
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # http(s) only: the caller checked the scheme
+            data: bytes = response.read(MAX_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise Refused("feed", f"无法下载 {url}：{getattr(exc, 'reason', exc)}") from None
+    if len(data) > MAX_BYTES:
+        raise Refused("feed", f"{url} 太大")
+    return data
+
+
+def _read(source: Path | str) -> tuple[bytes, bytes]:
+    """The feed and its signature, from a file, a folder or an http(s) address (its signature beside it)."""
+    text = str(source)
+    if text.startswith(("https://", "http://")):
+        url = text + FILE if text.endswith("/") else text
+        return _download(url), _download(url + ".sig")
+    source = Path(source)
     path = source / FILE if source.is_dir() else source
     signature = path.with_name(path.name + ".sig")
     for file in (path, signature):
@@ -166,7 +186,7 @@ def _recorded(item: Item) -> set[str]:
     return {a.update for a in item.adoptions if a.update} | {n.update for n in item.instructions if n.update}
 
 
-def pull(repo: Repo, source: Path, today: dt.date) -> Pulled:
+def pull(repo: Repo, source: Path | str, today: dt.date) -> Pulled:
     """Record what the feed at `source` says of this office's forwarded reports."""
     data, signature = _read(source)
     try:

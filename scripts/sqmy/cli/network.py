@@ -102,10 +102,10 @@ def feed_cmd(key: Path | None, out_dir: Path | None, fmt: str) -> None:
 
 
 @main.command("pull-updates")
-@click.argument("source", type=click.Path(path_type=Path), metavar="更新")
+@click.argument("source", metavar="更新")
 @FORMAT
-def pull_updates(source: Path, fmt: str) -> None:
-    """拉取上级政协发布的更新（updates.json 或其所在文件夹，签名 updates.json.sig 须在旁边）：核对签名后，把本会报去的信息被编发、转报记为采用，
+def pull_updates(source: str, fmt: str) -> None:
+    """拉取上级政协发布的更新（updates.json、其所在文件夹或 http(s) 地址，签名 updates.json.sig 须在旁边）：核对签名后，把本会报去的信息被编发、转报记为采用，
     领导批示记为批示，每条更新只记录一次；其余（接收、转办、反馈等）列出不记录。"""
     from .. import feed
 
