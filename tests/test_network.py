@@ -439,3 +439,16 @@ def test_two_counties_and_their_city(offices: tuple[Office, Office, dict[str, Pa
         assert stats["adopted"]["市政协"] == (1 if county is danfeng else 0)
         assert county.sqmy(person, "audit").exit_code == 0
     assert city.sqmy("zhou-jing", "audit").exit_code == 0
+
+
+def test_a_received_report_is_never_written_through_a_link(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    county, city, keys = offices
+    bundle = forward(county, approved_report(county), keys["county"], tmp_path / "out")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (city.root / "items").mkdir(exist_ok=True)
+    (city.root / "items" / YEAR).symlink_to(elsewhere, target_is_directory=True)
+    result = city.sqmy("zhou-jing", "receive", str(bundle))
+    assert result.exit_code != 0
+    assert "符号链接" in result.stderr
+    assert list(elsewhere.iterdir()) == []

@@ -208,18 +208,20 @@ def _refuse(why: str) -> Refused:
     return Refused("bundle", f"转送包未通过核验：{why}")
 
 
-def _members(path: Path) -> dict[str, bytes]:
-    """The four members of the bundle at `path`, each within its limit; anything else refused."""
+def _members(path: Path) -> tuple[dict[str, bytes], str]:
+    """The four members of the bundle at `path`, each within its limit, and the sha256 of the file; anything else refused.
+    The file is read once: what is verified is what is recorded."""
+    if path.is_symlink() or not path.is_file():
+        raise _refuse(f"{path} 不是普通文件")
     try:
-        size = path.stat().st_size
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BUNDLE + 1)
     except OSError as exc:
         raise SqmyError(f"无法读取转送包 {path}：{exc.strerror or exc}") from None
-    if not path.is_file() or path.is_symlink():
-        raise _refuse(f"{path} 不是普通文件")
-    if size > MAX_BUNDLE:
+    if len(raw) > MAX_BUNDLE:
         raise _refuse(f"文件超过 {MAX_BUNDLE // 1024 // 1024} MB")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = zf.infolist()
             names = [i.filename for i in infos]
             if sorted(names) != sorted(MEMBERS):
@@ -234,7 +236,7 @@ def _members(path: Path) -> dict[str, bytes]:
                 if len(data) > limit:
                     raise _refuse(f"{info.filename} 超过 {limit // 1024} KB")
                 found[info.filename] = data
-            return found
+            return found, _sha256(raw)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
         raise _refuse(f"不是完好的转送包（zip）：{exc}") from None
 
@@ -291,7 +293,7 @@ def _origin_item(data: bytes, manifest: dict[str, Any]) -> tuple[dict[str, Any],
 
 def receive(repo: Repo, bundle: Path, today: dt.date) -> Received:
     """Check `bundle` against this office's registry and add its report as an item of the office's own."""
-    members = _members(bundle)
+    members, bundle_sha = _members(bundle)
     manifest = _manifest(members["manifest.json"])
     reg = _registry(repo)
     net = _network(reg)
@@ -322,7 +324,7 @@ def receive(repo: Repo, bundle: Path, today: dt.date) -> Received:
                       f"这个第 {sequence} 次的转送包是旧的或重放的")
     with Git(repo.root) as git:
         person = _office_member(git, reg, today, "接收转送")
-        path = _write(repo, reg, peer, manifest, front, title, body, _sha256(bundle.read_bytes()), today, earlier)
+        path = _write(repo, reg, peer, manifest, front, title, body, bundle_sha, today, earlier)
         rel = path.relative_to(repo.root).as_posix()
         try:
             made, findings = load.check_item(Context(repo, reg, today), path)
@@ -345,7 +347,7 @@ def receive(repo: Repo, bundle: Path, today: dt.date) -> Received:
 def _write(repo: Repo, reg: Registry, peer: Peer, manifest: dict[str, Any], front: dict[str, Any], title: str, body: str,
            sha: str, today: dt.date, earlier: list[Item]) -> Path:
     """The receiver's item: a new one, or (a resend) the earlier one not yet reviewed, rewritten."""
-    from .intake.new import new_id  # noqa: PLC0415
+    from .intake.new import check_folders, new_id  # noqa: PLC0415
 
     wanted = manifest["item"]
     if earlier:
@@ -357,6 +359,7 @@ def _write(repo: Repo, reg: Registry, peer: Peer, manifest: dict[str, Any], fron
         taken = {p.stem for p in load.item_files(repo)}
         item_id = new_id(peer.id, today, taken)
         path = repo.items_dir / str(today.year) / f"{item_id}.md"
+        check_folders(repo, path.parent)  # never through a link
     category = front.get("category") if front.get("category") in reg.categories else ("其他" if "其他" in reg.categories else reg.categories[0])
     focus = front.get("focus") if front.get("focus") in reg.focuses else reg.focuses[0]
     audience = front.get("audience") if front.get("audience") in schema.AUDIENCES else schema.INTERNAL
@@ -372,5 +375,5 @@ def _write(repo: Repo, reg: Registry, peer: Peer, manifest: dict[str, Any], fron
     }.items():
         fm.set(key, value)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, fm.text() + body.lstrip("\n"))
+    write_text(path, fm.text() + body.lstrip("\n"), exclusive=not earlier)
     return path

@@ -93,7 +93,7 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["yaml"] = yaml_scalar
     year_dir = repo.items_dir / str(today.year)
-    _check_folders(repo, year_dir)
+    check_folders(repo, year_dir)
     taken = {p.stem for p in load.item_files(repo)}
     item_id = new_id(spec.authors[0], today, taken)
     try:
@@ -115,7 +115,7 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     return path
 
 
-def _check_folders(repo: Repo, year_dir: Path) -> None:
+def check_folders(repo: Repo, year_dir: Path) -> None:
     """Refuse to write through a link: items/ and the year folder must not be symbolic links.
     (Anything else in the way makes the write itself fail, with its own message.)"""
     for folder in (repo.items_dir, year_dir):
