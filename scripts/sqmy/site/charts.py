@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from ..report import Points, cell_text
+from ..report import Points, Ratio, cell_text
 
 FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif'
 WIDTH = 400  # units of the viewBox: the width the chart is drawn for
@@ -303,3 +303,21 @@ def quotas(rows: Sequence[Mapping[str, Any]], pace: float) -> str:
     listed = "\n".join(items)
     return (f'<figure class="sqmy-quota" style="display:block;width:100%;max-width:{MAX_WIDTH}px;margin:1em 0;text-align:left">'
             f'<ul style="margin:0;padding:0">\n{listed}\n</ul></figure>')
+
+
+# --- the overview of the counties (各县汇总) ---------------------------------------------------------------------------
+
+
+def counties(title: str, label: str, series: Sequence[str], rows: Sequence[Row], note: str = "") -> str:
+    """Counts of the counties (or of the key topics) as horizontal bars, a group per row, with its table; `label`: the
+    first column's heading."""
+    table = _table(title, [label, *series], [[r.title or r.label, *r.values] for r in rows])
+    return _figure(title, bars(title, series, rows), table, note)
+
+
+def shares(title: str, label: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[float | None]]], note: str = "") -> str:
+    """Rates (shares of 0 to 1) of the counties as bars in per cent, a group per county; a rate with nothing to
+    divide by (None) is drawn as no bar and is "—" in the table."""
+    drawn = [Row(name, tuple(round(v * 100, 1) if v is not None else 0 for v in values)) for name, values in rows]
+    table = _table(title, [label, *series], [[name, *(cell_text(Ratio(v) if v is not None else None) for v in values)] for name, values in rows])
+    return _figure(title, bars(title, [f"{s}（%）" for s in series], drawn), table, note)

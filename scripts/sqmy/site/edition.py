@@ -28,6 +28,7 @@ page decides for itself what the public may see.
 | 首页“逾期未反馈” | 有 | 没有 |
 | 晾晒比拼（积分和排名） | 有 | 没有 |
 | 统计 | 全部信息 | 只统计公开版中的信息 |
+| 各县汇总（有 `exports/` 时） | 各县内部版和公开版导出；任务完成只来自内部版导出 | 只用公开版导出（内部版导出的数据一概不用）；没有任务完成 |
 
 相似信息 are made by site/similarity.py.
 
@@ -72,11 +73,13 @@ class Policy:
     rankings: bool  # 晾晒比拼: people's and units' points
     partial_stats: bool  # the statistics count only what the edition shows, and say so
     similar: bool = False  # 相似信息 on the item pages (and 查重结论 in the review chain): titles of internal reports
+    # 各县汇总: the audiences of the counties' exports (exports/, overview.py) the edition counts
+    exports: frozenset[str] = frozenset({PUBLIC})
 
 
 POLICIES = {
     INTERNAL: Policy("", git_trail=True, documents=True, people_index=True, quota=True, rankings=True, partial_stats=False,
-                      similar=True),
+                      similar=True, exports=frozenset({INTERNAL, PUBLIC})),
     PUBLIC: Policy("（公开版）", git_trail=False, documents=False, people_index=False, quota=False, rankings=False, partial_stats=True),
 }
 

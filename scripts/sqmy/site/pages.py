@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .. import journal, schema
+from .. import overview as overview_mod
 from .. import score as score_mod
 from .. import stats as stats_mod
 from ..report import markdown
@@ -25,8 +26,8 @@ from .edition import AUDIENCES, INTERNAL, PUBLIC, Edition, Entry, edition, is_pu
 from .markup import LT, href, item_url, md_body, md_text, page_url
 
 __all__ = [  # with the names of edition and markup that the plugin, the benchmarks and the tests use through pages
-    "AUDIENCES", "INTERNAL", "LT", "NAV", "PUBLIC", "Edition", "edition", "href", "item_url", "items_json", "md_body", "md_text",
-    "page_url", "pages", "public_status", "search_documents", "search_page", "search_records",
+    "AUDIENCES", "INTERNAL", "LT", "NAV", "OVERVIEW", "PUBLIC", "Edition", "edition", "href", "item_url", "items_json", "md_body", "md_text",
+    "nav", "page_overview", "page_url", "pages", "public_status", "search_documents", "search_page", "search_records",
 ]
 
 
@@ -222,6 +223,50 @@ def _page_examples(e: Edition) -> str:
     # what the public edition would show too: public, and 审定 still holding
     examples = [e.entries[i.id] for i in e.items if i.adoptions and is_public(i, e.entries[i.id].status)][:12]
     return _render(e, "examples.md.j2", examples=examples)
+
+
+# --- the counties' overview (各县汇总) ----------------------------------------------------------------------------------
+
+OVERVIEW = "overview.md"
+
+
+def page_overview(e: Edition, ov: overview_mod.Overview) -> str:
+    """各县汇总: the counties' exports (overview.py) of the audiences the edition counts (its Policy.exports; the caller
+    reads only those), a section a year: charts and tables of the funnel, the rates, quota completion where the edition
+    shows it, and the key topics."""
+    strays = sorted({c.audience for c in ov.counties} - e.shows.exports)
+    if strays:  # the caller's mistake: an export this edition must never show
+        raise ValueError(f"{e.audience} edition given exports of {strays}")
+    years = []
+    for year in ov.years:
+        funnel = [r for r in ov.funnel if r["year"] == year]
+        figures = [e.figure(charts.counties(f"{year}年各县转化情况", "单位", ["采集", "上报", "被采用"],
+                                            [charts.Row(r["name"], (r["collected"], r["reported"], r["adopted"])) for r in funnel]))]
+        figures.append(e.figure(charts.shares(f"{year}年各县采编率和采用率", "单位", ["采编率", "采用率"],
+                                              [(r["name"], (r["edited_of_collected"], r["adopted_of_reported"])) for r in funnel],
+                                              "采编率：采编/采集；采用率：被采用/上报")))
+        quota = [q for q in ov.quota if q["year"] == year] if e.shows.quota else []
+        if quota:
+            pace = 1.0 if year < e.today.year else ((e.today - dt.date(year, 1, 1)).days + 1) / ((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+            figures += [f"**{year}年各县任务完成**（各县有任务的单位合计：采集/年度任务）", e.figure(charts.quotas(quota, pace))]
+        topics = [t for t in ov.topics if t["year"] == year][:15]
+        if topics:
+            figures.append(e.figure(charts.counties(f"{year}年年度重点选题" + ("（前 15 个）" if len(topics) == 15 else ""), "选题",
+                                                    ["信息", "采编", "被采用"],
+                                                    [charts.Row(t["title"], (t["items"], t["edited"], t["adopted"])) for t in topics])))
+        tables = overview_mod.year_tables(ov, year, quota=e.shows.quota)
+        drawn = markdown(tables, md_text).replace("\n## ", "\n### ").replace("## ", "### ", 1)
+        years.append({"year": year, "figures": figures, "tables": drawn})
+    exports = markdown([overview_mod.counties_table(ov)], md_text)
+    return _render(e, "overview.md.j2", years=years, exports=exports, partial=e.shows.partial_stats)
+
+
+def nav(*, overview: bool = False) -> list[Any]:
+    """The menu: NAV, with 各县汇总 after 统计 when the office has its counties' exports."""
+    menu: list[Any] = list(NAV)
+    if overview:
+        menu.insert(next(n for n, entry in enumerate(menu) if "统计" in entry) + 1, {"各县汇总": OVERVIEW})
+    return menu
 
 
 # --- all of it -------------------------------------------------------------------------------

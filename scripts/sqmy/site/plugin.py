@@ -78,6 +78,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from .. import overview as overview_mod
 from .. import tools
 from ..dates import today
 from ..docx.plan import OUTPUT, documents_of
@@ -443,6 +444,9 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                                      previous=previous.edition if previous is not None else None, memo=memo, similar=similar)
         try:
             self.pages = pages.pages(self.edition)
+            counties = self._overview(repo, loaded.registry, audience)
+            if counties is not None:
+                self.pages[pages.OVERVIEW] = pages.page_overview(self.edition, counties)
             self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
             if self.config.search == "pagefind":
                 self.pages["search.md"] = pages.search_page(self.edition)
@@ -458,7 +462,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         _theme(config, search=self.config.search == "pagefind")
         if not config.nav:
             extra = [{"晾晒比拼": "rankings.md"}] if shows.rankings else []
-            config.nav = pages.NAV + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
+            config.nav = pages.nav(overview=pages.OVERVIEW in self.pages) + extra + ([{"搜索": "search.md"}] if self.config.search == "pagefind" else [])
         self._key, self._config_key = key, _config_key(config) if self.serving else ""
         if previous is not None and previous.config_key != self._config_key:
             previous = None  # another configuration: every page is built again
@@ -472,6 +476,18 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if previous is None:
             self._collector.hold(incremental=False)
         return config
+
+    def _overview(self, repo: Repo, reg: Registry, audience: str) -> overview_mod.Overview | None:
+        """各县汇总: the overview of the counties' exports in exports/ that the edition counts (its Policy.exports:
+        the public edition only public exports), if there is at least one; exports that fail their checks are left out, said."""
+        folder = repo.root / overview_mod.EXPORTS
+        if not folder.exists() and not folder.is_symlink():
+            return None
+        found = overview_mod.find(folder, reg.network, overview_mod.EXPORTS)
+        for problem in found.problems:
+            log.warning("sqmy：%s", problem.message)
+        result = overview_mod.compute(found.only(POLICIES[audience].exports))
+        return result if result.counties else None
 
     def _similar(self, repo: Repo, reg: Registry, items: list[Item], day: dt.date) -> dict[str, tuple[SimilarShown, ...]]:
         """Each item's similar reports (相似信息, internal edition only), queried only where something changed (similarity.py)."""
@@ -513,7 +529,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any, **_: Any) -> Any:
         """`mkdocs serve` rebuilds when an item or the registry changes, not only the docs folder."""
         root = Path(config.config_file_path).parent
-        for folder in ("items", "units"):
+        for folder in ("items", "units", str(overview_mod.EXPORTS)):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
