@@ -452,3 +452,30 @@ def test_a_received_report_is_never_written_through_a_link(offices: tuple[Office
     assert result.exit_code != 0
     assert "符号链接" in result.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_member_cannot_plant_a_key_or_a_provenance(offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path) -> None:
+    """As a member with push access: a forwarding key added to units/network.yml, or a report dressed up as received
+    (its own Forwarded-Bundle trailer and all), by someone without the office role, is a violation the audit names."""
+    county, city, keys = offices
+    network = city.root / "units" / "network.yml"
+    stranger = " ".join(keys["stranger"].with_name("stranger.pub").read_text("utf-8").split()[:2])
+    text = network.read_text("utf-8")
+    network.write_text(text[: text.index("offices:")] + f"offices:\n  - {{id: shangnan-xian, name: 商南县政协, key: {stranger}, "
+                       "unit: shangnan-zhengxie, author: zhou-jing}\n", "utf-8")
+    city.commit("wu-tao", "换一把公钥", "units/network.yml")
+    assert "registry-not-office" in {f["rule"] for f in json.loads(city.sqmy("zhou-jing", "audit", "--format", "json").stdout)}
+    city.git("reset", "-q", "--hard", "HEAD~1")
+
+    item = approved_report(county)
+    city.ok("zhou-jing", "receive", str(forward(county, item, keys["county"], tmp_path / "out")))
+    [received] = city.items()
+    planted = received.with_name(received.stem.replace("shangnanxian", "shangnanxian-x") + ".md")
+    planted.write_text(received.read_text("utf-8").replace(f"id: \"{received.stem}\"", f"id: \"{planted.stem}\""), "utf-8")
+    bundle = yaml.safe_load(received.read_text("utf-8").split("---\n", 2)[1])["forwarded_from"]["bundle"]
+    with city.acting("wu-tao"):
+        city.git("add", str(planted))
+        city.git("commit", "-q", "-m", f"接收转送\n\nForwarded-Bundle: {bundle}\n")
+    found = json.loads(city.sqmy("zhou-jing", "audit", "--format", "json").stdout)
+    assert [(f["item"], f["rule"]) for f in found if f["rule"] == "forwarded-changed"] == [(planted.stem, "forwarded-changed")]
+    assert "没有“办公室”角色" in next(f["message"] for f in found if f["rule"] == "forwarded-changed")

@@ -266,8 +266,7 @@ class _Auditor:
         self.report.violations.append(Violation(item, sha, rule, message))
 
     def office_member(self, reg: Registry, email: str, day: dt.date) -> bool:
-        person = reg.person_by_email(email)
-        return person is not None and person.has_role(OFFICE, day)
+        return reg.office_person(email, day) is not None
 
     # --- one task ------------------------------------------------------------------------
 

@@ -40,11 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from . import load, outcomes, schema, status, tools
+from . import registry as registry_mod
 from .errors import Refused, SqmyError
 from .fsutil import write_bytes
 from .gitio import Git
 from .items import Item
-from .network import _network, _office_member, _registry
+from .network import office_member, public_key, require_network
 from .paths import Repo
 from .registry import Peer, Registry
 
@@ -68,7 +69,7 @@ def _update(office: str, item: Item, kind: str, day: dt.date, key: str, **fields
 
 def updates(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, Any]]:
     """Every update of the reports forwarded to this office, oldest first."""
-    office = _network(reg).id
+    office = require_network(reg).id
     title = reg.office.journal_title
     out = []
     for item in items:
@@ -107,16 +108,14 @@ def write(repo: Repo, key: Path | None, out_dir: Path, today: dt.date) -> tuple[
     """Write the feed (and its signature, with `key`) into `out_dir`; (its path, how many updates)."""
     loaded = load.load_all(repo, today)
     reg = loaded.registry
-    net = _network(reg)
+    net = require_network(reg)
     found = updates(reg, loaded.items, today)
     feed = {"format": FORMAT, "office": {"id": net.id, "name": reg.office.short_name or reg.office.name}, "updates": found}
     data = (json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
     path = out_dir / FILE
     write_bytes(path, data)
     if key is not None:
-        from .network import _public_key  # noqa: PLC0415
-
-        if not net.key or _public_key(key) != " ".join(net.key.split()[:2]):
+        if not net.key or public_key(key) != " ".join(net.key.split()[:2]):
             raise Refused("wrong-key", f"签名密钥 {key} 与 units/network.yml 中本会的签名公钥不符")
         signature = path.with_name(FILE + ".sig")
         signature.unlink(missing_ok=True)
@@ -195,15 +194,15 @@ def pull(repo: Repo, source: Path | str, today: dt.date) -> Pulled:
         raise Refused("feed", f"更新无法读取：{exc}") from None
     if not isinstance(feed, dict) or feed.get("format") != FORMAT or not isinstance(feed.get("updates"), list):
         raise Refused("feed", f"更新的格式不是 {FORMAT}")
-    reg = _registry(repo)
-    net = _network(reg)
+    reg = registry_mod.load_valid(repo)
+    net = require_network(reg)
     office_id = str((feed.get("office") or {}).get("id") if isinstance(feed.get("office"), dict) else "")
     peer = net.offices.get(office_id)
     if peer is None:
         raise Refused("feed", f"发布更新的单位“{office_id}”不是本会在 units/network.yml 中登记的往来单位")
     _verify(peer, data, signature)
     with Git(repo.root) as git:
-        _office_member(git, reg, today, "拉取上级的更新")
+        office_member(git, reg, today, "拉取上级的更新")
     result = Pulled(peer.name)
     loaded = load.load_all(repo, today)
     mine = {i.id: i for i in loaded.items}

@@ -54,7 +54,8 @@ from .gitio import Git
 from .items import Item, content_digest
 from .paths import Repo
 from .protocol import FORWARDED_BUNDLE, commit_env
-from .registry import Network, Peer, Person, Registry
+from .registry import Network, NotRegular, Peer, Person, Registry
+from .upstream import read_regular
 from .validate import Context
 
 FORMAT = "sqmy-bundle/1"
@@ -87,33 +88,27 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _network(reg: Registry) -> Network:
+def require_network(reg: Registry) -> Network:
     if reg.network is None:
         raise Refused("network", "没有 units/network.yml：请先登记本会编号、转送签名公钥和往来单位")
     return reg.network
 
 
-def _office_member(git: Git, reg: Registry, today: dt.date, what: str) -> Person:
+def office_member(git: Git, reg: Registry, today: dt.date, what: str) -> Person:
+    """The office member committing (the Git author), or refused."""
     email = git.author_email()
-    person = reg.person_by_email(email)
-    if person is None or not person.has_role(schema.OFFICE, today):
-        who = f"{person.name}（{email}）" if person else email or "（未设置邮箱）"
+    person = reg.office_person(email, today)
+    if person is None:
+        known = reg.person_by_email(email)
+        who = f"{known.name}（{email}）" if known else email or "（未设置邮箱）"
         raise Refused("role", f"{what}由办公室人员办理；{who} 在 {today} 没有“办公室”角色")
     return person
-
-
-def _registry(repo: Repo) -> Registry:
-    reg, findings = registry_mod.load(repo)
-    errors = [f for f in findings if f.severity == ERROR]
-    if errors:
-        raise Refused("registry", f"名册有错误，请先修正：{errors[0].text()}")
-    return reg
 
 
 # --- forwarding ----------------------------------------------------------------------------------
 
 
-def _public_key(key: Path) -> str:
+def public_key(key: Path) -> str:
     """The public half of the private key file `key` ("type base64")."""
     out = tools.run("ssh-keygen", ["ssh-keygen", "-y", "-f", str(key)], what=f"无法读取签名密钥 {key}")
     return " ".join(out.decode("utf-8", "replace").split()[:2])
@@ -131,13 +126,13 @@ def forward(repo: Repo, item_id: str, to: str, key: Path, out_dir: Path, today: 
     from . import likeness  # noqa: PLC0415 - the 查重 result goes into the manifest
     from .docx import plan, reference  # noqa: PLC0415 - pandoc and the Word styles: only here
 
-    reg = _registry(repo)
-    net = _network(reg)
+    reg = registry_mod.load_valid(repo)
+    net = require_network(reg)
     peer = net.named(to)
     if not net.key:
         raise Refused("network", "units/network.yml 中没有本会的转送签名公钥（key）：接收方无法核对签名")
     with Git(repo.root) as git:
-        person = _office_member(git, reg, today, "转送")
+        person = office_member(git, reg, today, "转送")
         loaded = load.load_all(repo, today)
         item = next((i for i in loaded.items if i.id == item_id), None)
         if item is None:
@@ -149,7 +144,7 @@ def forward(repo: Repo, item_id: str, to: str, key: Path, out_dir: Path, today: 
             raise Refused("routes", f"{item_id} 审定时没有选择“{schema.DIRECT}”渠道，不能转送上级")
         if not key.is_file():
             raise SqmyError(f"找不到签名密钥 {key}")
-        if _public_key(key) != " ".join(net.key.split()[:2]):
+        if public_key(key) != " ".join(net.key.split()[:2]):
             raise Refused("wrong-key", f"签名密钥 {key} 与 units/network.yml 中本会的转送签名公钥不符")
         commit = _approval_commit(git, item)
     raw = load.read_item(repo.root / item.path, repo.root)
@@ -211,15 +206,14 @@ def _refuse(why: str) -> Refused:
 def _members(path: Path) -> tuple[dict[str, bytes], str]:
     """The four members of the bundle at `path`, each within its limit, and the sha256 of the file; anything else refused.
     The file is read once: what is verified is what is recorded."""
-    if path.is_symlink() or not path.is_file():
-        raise _refuse(f"{path} 不是普通文件")
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BUNDLE + 1)
+        raw = read_regular(path, MAX_BUNDLE)
+    except NotRegular:
+        raise _refuse(f"{path} 不是普通文件") from None
+    except ValueError:
+        raise _refuse(f"文件超过 {MAX_BUNDLE // 1024 // 1024} MB") from None
     except OSError as exc:
         raise SqmyError(f"无法读取转送包 {path}：{exc.strerror or exc}") from None
-    if len(raw) > MAX_BUNDLE:
-        raise _refuse(f"文件超过 {MAX_BUNDLE // 1024 // 1024} MB")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = zf.infolist()
@@ -295,8 +289,8 @@ def receive(repo: Repo, bundle: Path, today: dt.date) -> Received:
     """Check `bundle` against this office's registry and add its report as an item of the office's own."""
     members, bundle_sha = _members(bundle)
     manifest = _manifest(members["manifest.json"])
-    reg = _registry(repo)
-    net = _network(reg)
+    reg = registry_mod.load_valid(repo)
+    net = require_network(reg)
     origin_id = str(manifest["origin"].get("id"))
     peer = net.offices.get(origin_id)
     if peer is None:
@@ -323,7 +317,7 @@ def receive(repo: Repo, bundle: Path, today: dt.date) -> Received:
         raise _refuse(f"本会已接收过这篇信息第 {max(i.forwarded_from.sequence for i in earlier if i.forwarded_from)} 次的转送，"
                       f"这个第 {sequence} 次的转送包是旧的或重放的")
     with Git(repo.root) as git:
-        person = _office_member(git, reg, today, "接收转送")
+        person = office_member(git, reg, today, "接收转送")
         path = _write(repo, reg, peer, manifest, front, title, body, bundle_sha, today, earlier)
         rel = path.relative_to(repo.root).as_posix()
         try:

@@ -92,9 +92,10 @@ def _choice(value: str | None, allowed: Sequence[str], what: str) -> str:
 
 def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
     email = git.author_email()
-    person = reg.person_by_email(email)
-    if person is None or not person.has_role(schema.OFFICE, today):
-        who = f"{person.name}（{email}）" if person else email or "（未设置邮箱）"
+    person = reg.office_person(email, today)
+    if person is None:
+        known = reg.person_by_email(email)
+        who = f"{known.name}（{email}）" if known else email or "（未设置邮箱）"
         raise Refused("outcome-not-office", f"办理结果只能由办公室人员记录；{who} 在 {today} 没有“办公室”角色")
     return person
 

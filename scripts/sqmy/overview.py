@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import SqmyError
-from .registry import Network
+from .registry import Network, NotRegular
+from .upstream import read_regular
 
 if TYPE_CHECKING:
     import duckdb
@@ -168,14 +169,12 @@ def _regular(path: Path, limit: int) -> os.stat_result:
 def _read(path: Path, limit: int) -> bytes:
     """The bytes of regular file `path`, opened without following a link, no more than `limit`."""
     _regular(path, limit)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise _Refused(f"{path.name} 不是普通文件，拒绝读取")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise _Refused(f"{path.name} 超过上限 {limit:,} 字节")
-    return data
+    try:
+        return read_regular(path, limit)
+    except NotRegular:
+        raise _Refused(f"{path.name} 不是普通文件，拒绝读取") from None
+    except ValueError:
+        raise _Refused(f"{path.name} 超过上限 {limit:,} 字节") from None
 
 
 def _sha256(path: Path, limit: int) -> str:

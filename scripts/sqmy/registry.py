@@ -204,6 +204,11 @@ class Registry:
         hint = schema.did_you_mean(wanted, [p.name for p in self.people.values()] + list(self.people))
         raise Refused("unknown-person", f"{what}“{wanted}”不在人员名册中" + (f"；{hint}" if hint else ""))
 
+    def office_person(self, email: str, day: dt.date) -> Person | None:
+        """The person of `email` when they hold the office role on `day` (who may record, forward and receive)."""
+        person = self.person_by_email(email)
+        return person if person is not None and person.has_role(schema.OFFICE, day) else None
+
     def holders(self, role: str, day: dt.date) -> list[Person]:
         return [p for p in self.people.values() if p.has_role(role, day)]
 
@@ -357,6 +362,15 @@ def _unique(reader: _Reader, entries: list[dict[str, Any]], key: str, what: str,
 def load(repo: Repo) -> tuple[Registry, list[Finding]]:
     """The registry of `repo` (or of its trusted rules checkout) and every problem found in its files."""
     return load_from(FolderSource(repo.units_dir, repo.display))
+
+
+def load_valid(repo: Repo) -> Registry:
+    """The registry of `repo`, for commands that write: refused while any of its files has an error."""
+    reg, findings = load(repo)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise Refused("registry", f"名册有错误，请先修正：{errors[0].text()}")
+    return reg
 
 
 def load_from(source: Source) -> tuple[Registry, list[Finding]]:

@@ -120,14 +120,6 @@ def record(
         return _record(git, repo, req, today, reviewer_email, forge)
 
 
-def _registry(repo: Repo) -> Registry:
-    reg, reg_findings = registry_mod.load(repo)
-    errors = [f for f in reg_findings if f.severity == "error"]
-    if errors:
-        raise Refused("registry", f"名册有错误，请先修正：{errors[0].text()}")
-    return reg
-
-
 def _person(git: Git, reg: Registry, email: str | None) -> Person:
     email = email or git.author_email()
     person = reg.person_by_email(email)
@@ -151,7 +143,7 @@ def check_date(git: Git, today: dt.date) -> None:
 
 
 def _record(git: Git, repo: Repo, req: Request, today: dt.date, reviewer_email: str | None, forge: str | None) -> Recorded:
-    reg = _registry(repo)
+    reg = registry_mod.load_valid(repo)
     person = _person(git, reg, reviewer_email)
     check_date(git, today)
     item = load_item(repo, reg, req.item_id, today)
@@ -215,7 +207,7 @@ def reopen(repo: Repo, item_id: str, reason: str, today: dt.date) -> Recorded:
     if len(reason) < 2:
         raise Refused("review-shape", "请用 --reason 写明重新审核的理由（如“改正审定后发现的错字”）")
     with Git(repo.root) as git:
-        reg = _registry(repo)
+        reg = registry_mod.load_valid(repo)
         person = _person(git, reg, None)
         check_date(git, today)
         if not person.has_role(schema.OFFICE, today):

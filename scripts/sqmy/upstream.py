@@ -146,7 +146,7 @@ class Listing:
 # --- reading files safely ---------------------------------------------------------
 
 
-def _read_regular(path: Path, limit: int) -> bytes:
+def read_regular(path: Path, limit: int) -> bytes:
     """The bytes of a plain file: NotRegular for a link, folder or special file (never followed or opened
     as such: O_NOFOLLOW, O_NONBLOCK for a FIFO, then fstat), ValueError when larger than `limit`."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -305,7 +305,7 @@ def _read_upstream(root: Path, name: str) -> tuple[str | None, list[Finding]]:
     """The text of upstream/NAME, or None with the finding that says why it cannot be read."""
     shown = f"{UPSTREAM}/{name}"
     try:
-        raw = _read_regular(root / UPSTREAM / name, UPSTREAM_MAX_BYTES)
+        raw = read_regular(root / UPSTREAM / name, UPSTREAM_MAX_BYTES)
     except NotRegular:
         return None, [error(shown, 1, "not-regular-file", not_regular_message(f"上级采用信息目录 {shown} "))]
     except ValueError:
@@ -482,7 +482,7 @@ def _sibling(root: Path, office: str) -> tuple[list[Reference], list[Finding], L
     if not os.path.lexists(path):
         return [], [warning(folder, 1, "missing-file", f"{folder}/ 中没有 {SIBLING_FILE}：请放入该单位归档网站的 {SIBLING_FILE}")], None
     try:
-        raw = _read_regular(path, SIBLING_MAX_BYTES)
+        raw = read_regular(path, SIBLING_MAX_BYTES)
     except NotRegular:
         return [], [error(shown, 1, "not-regular-file", not_regular_message(f"兄弟单位的信息列表 {shown} "))], None
     except ValueError:
@@ -517,8 +517,8 @@ def _sibling_export(root: Path, folder: str, office: str) -> tuple[list[Referenc
     the checksum export.json gives before it is read."""
     shown = f"{folder}/{EXPORT_FILE}"
     try:
-        described = json.loads(_read_regular(root / folder / EXPORT_JSON, 1024 * 1024).decode("utf-8"))
-        raw = _read_regular(root / folder / EXPORT_FILE, SIBLING_MAX_BYTES)
+        described = json.loads(read_regular(root / folder / EXPORT_JSON, 1024 * 1024).decode("utf-8"))
+        raw = read_regular(root / folder / EXPORT_FILE, SIBLING_MAX_BYTES)
     except NotRegular:
         return [], [error(shown, 1, "not-regular-file", not_regular_message(f"兄弟单位的导出 {folder}/ 中的文件 "))], None
     except FileNotFoundError:
@@ -897,7 +897,7 @@ def _current(root: Path, path: Path, shown: str) -> tuple[str | None, str]:
     if not os.path.lexists(path):
         return None, ""
     try:
-        raw = _read_regular(path, UPSTREAM_MAX_BYTES)
+        raw = read_regular(path, UPSTREAM_MAX_BYTES)
     except NotRegular:
         raise Refused("not-regular-file", not_regular_message(f"{shown} ")) from None
     except ValueError:

@@ -339,3 +339,26 @@ def _parse_date(value: str, option: str) -> dt.date:
     if not schema.is_date(value):
         raise SqmyError(f"{option} 的值“{value}”不是 YYYY-MM-DD 格式的日期")
     return dt.date.fromisoformat(value)
+
+
+def preview_and_apply(plan: Any, apply_: bool, fmt: str, write: Callable[[], None], written: Callable[[], str]) -> None:
+    """An import's plan (`lines()`, `changes`, `target`, `to_json()`): shown, then written with --apply or the user's yes in a
+    terminal; `written` says what was written."""
+    if fmt == "json":
+        if apply_ and plan.changes:
+            write()
+        _json({**plan.to_json(), "written": apply_ and plan.changes})
+        return
+    for line in plan.lines():
+        click.echo(line)
+    if not plan.changes:
+        click.echo(f"{plan.target} 无需修改")
+        return
+    if not apply_ and sys.stdin.isatty() and sys.stdout.isatty():
+        answer = click.prompt(f"写入 {plan.target}？输入 y 写入，其他任意键取消", default="n", show_default=False)
+        apply_ = answer.strip().lower() in ("y", "yes", "是")
+    if not apply_:
+        click.echo(f"（预览，未写入。确认无误后加 --apply 写入 {plan.target}）")
+        return
+    write()
+    click.echo(written())

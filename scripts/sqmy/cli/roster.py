@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..dates import today
 from ..errors import SqmyError
 from ..intake import rosterxlsx
-from .base import FORMAT, _json, _repo
+from .base import FORMAT, _repo, preview_and_apply
 from .items import people, units
 
 _WORKBOOK = click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
@@ -20,24 +19,8 @@ _APPLY = click.option("--apply", "apply_", is_flag=True, help="写入名册；�
 
 def _run(plan: rosterxlsx.Plan, apply_: bool, fmt: str) -> None:
     repo = _repo()
-    if fmt == "json":
-        if apply_ and plan.changes:
-            rosterxlsx.write(repo, plan)
-        _json({**plan.to_json(), "written": apply_ and plan.changes})
-        return
-    for line in plan.lines():
-        click.echo(line)
-    if not plan.changes:
-        click.echo(f"{plan.target} 无需修改")
-        return
-    if not apply_ and sys.stdin.isatty() and sys.stdout.isatty():
-        answer = click.prompt(f"写入 {plan.target}？输入 y 写入，其他任意键取消", default="n", show_default=False)
-        apply_ = answer.strip().lower() in ("y", "yes", "是")
-    if not apply_:
-        click.echo(f"（预览，未写入。确认无误后加 --apply 写入 {plan.target}）")
-        return
-    rosterxlsx.write(repo, plan)
-    click.echo(f"已写入 {plan.target}：新增 {len(plan.added)}，修改 {len(plan.changed)}。请用 git diff 查看后提交")
+    preview_and_apply(plan, apply_, fmt, lambda: rosterxlsx.write(repo, plan),
+                      lambda: f"已写入 {plan.target}：新增 {len(plan.added)}，修改 {len(plan.changed)}。请用 git diff 查看后提交")
 
 
 def _checked(workbook: Path) -> Path:

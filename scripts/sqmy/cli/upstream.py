@@ -10,7 +10,7 @@ import click
 from .. import upstream as upstream_mod
 from ..errors import EXIT_FINDINGS, EXIT_OK, SqmyError
 from ..findings import has_errors
-from .base import FORMAT, _json, _repo, main
+from .base import FORMAT, _json, _repo, main, preview_and_apply
 
 
 @main.group(invoke_without_command=True)
@@ -74,21 +74,5 @@ def upstream_import(source: Path, name: str, level: str | None, year: int | None
     if not source.is_file():
         raise SqmyError(f"找不到文件 {source}")
     plan = upstream_mod.plan_import(repo.root, source, name, level, year)
-    if fmt == "json":
-        if apply_ and plan.changes:
-            upstream_mod.write(repo.root, plan)
-        _json({**plan.to_json(), "written": apply_ and plan.changes})
-        return
-    for line in plan.lines():
-        click.echo(line)
-    if not plan.changes:
-        click.echo(f"{plan.target} 无需修改")
-        return
-    if not apply_ and sys.stdin.isatty() and sys.stdout.isatty():
-        answer = click.prompt(f"写入 {plan.target}？输入 y 写入，其他任意键取消", default="n", show_default=False)
-        apply_ = answer.strip().lower() in ("y", "yes", "是")
-    if not apply_:
-        click.echo(f"（预览，未写入。确认无误后加 --apply 写入 {plan.target}）")
-        return
-    upstream_mod.write(repo.root, plan)
-    click.echo(f"已写入 {plan.target}：新增 {len(plan.added)} 条。请用 git diff 查看后提交")
+    preview_and_apply(plan, apply_, fmt, lambda: upstream_mod.write(repo.root, plan),
+                      lambda: f"已写入 {plan.target}：新增 {len(plan.added)} 条。请用 git diff 查看后提交")
