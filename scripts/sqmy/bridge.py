@@ -91,8 +91,7 @@ def _button_words(body: str) -> tuple[str, str]:
 
 
 def _person_by_login(reg: Registry, login: str) -> Person | None:
-    wanted = login.lower()
-    return next((p for p in reg.people.values() if p.github and p.github.lower() == wanted), None)
+    return reg.person_by_login("github", login)
 
 
 def _stage_for(person: Person, next_stage: str | None, day: dt.date) -> str | None:

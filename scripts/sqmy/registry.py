@@ -56,6 +56,7 @@ class Person:
     email: str  # "" for a member who only writes: only people with roles commit
     title: str = ""
     github: str | None = None
+    gitea: str | None = None  # the login on an intranet Gitea or Forgejo
     ssh_key: str | None = None
     phone: str | None = None
     roles: tuple[Role, ...] = ()
@@ -175,6 +176,14 @@ class Registry:
         if not wanted:  # members without an email never match an unset git user.email
             return None
         return next((p for p in self.people.values() if p.email.lower() == wanted), None)
+
+    def person_by_login(self, forge: str, login: str) -> Person | None:
+        """The person with this account on the forge: `github` on GitHub, `gitea` on Gitea and Forgejo (case-insensitive)."""
+        field = "github" if forge == "github" else "gitea"
+        wanted = login.strip().lower()
+        if not wanted:
+            return None
+        return next((p for p in self.people.values() if (getattr(p, field) or "").lower() == wanted), None)
 
     def unit_named(self, text: str, among: Collection[str] | None = None, what: str = "单位") -> str:
         """The id of the unit `text` names: its id, full name or short name (`among`: only these ids). Refused when
@@ -439,6 +448,7 @@ def _check_people(reader: _Reader, entries: list[dict[str, Any]], unit_ids: set[
     _unique(reader, entries, "id", "人员编号")
     _unique(reader, entries, "email", "邮箱", fold=True)
     _unique(reader, entries, "github", "GitHub 账号", fold=True)
+    _unique(reader, entries, "gitea", "Gitea/Forgejo 账号", fold=True)
     known_units = sorted(u for u in unit_ids if isinstance(u, str))
     for e in entries:
         index = reader.index_of(e)
@@ -495,7 +505,7 @@ def _people(entries: list[dict[str, Any]]) -> dict[str, Person]:
             e["id"],
             Person(
                 id=e["id"], name=e["name"], kind=e["kind"], unit=e["unit"], email=e.get("email") or "",
-                title=e.get("title") or "", github=e.get("github"), ssh_key=e.get("ssh_key"),
+                title=e.get("title") or "", github=e.get("github"), gitea=e.get("gitea"), ssh_key=e.get("ssh_key"),
                 phone=e.get("phone"), roles=tuple(roles), informant=bool(e.get("informant")),
             ),
         )

@@ -236,7 +236,7 @@ def _set_key(text: str, node: yaml.MappingNode, keys: dict[str, tuple[yaml.Node,
 
 
 # the order of an entry's keys in the registry files: a new key goes before the first one after it
-_ORDER = ("id", "name", "short", "kind", "unit", "title", "email", "github", "ssh_key", "phone", "informant", "quota", "informants", "roles")
+_ORDER = ("id", "name", "short", "kind", "unit", "title", "email", "github", "gitea", "ssh_key", "phone", "informant", "quota", "informants", "roles")
 
 
 def _insert_line(text: str, node: yaml.MappingNode, keys: dict[str, tuple[yaml.Node, yaml.Node]], line: str, newline: str) -> tuple[int, int, str]:

@@ -46,6 +46,7 @@ PEOPLE_HEADERS: dict[str, tuple[str, ...]] = {
     "phone": ("电话", "联系电话", "手机", "手机号", "手机号码", "联系方式", "移动电话"),
     "email": ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail", "邮件"),
     "github": ("github账号", "github", "github用户名", "github登录名"),
+    "gitea": ("gitea账号", "gitea", "forgejo账号", "forgejo", "gitea用户名", "内网代码平台账号"),
     "roles": ("角色", "审核角色"),
     "informant": ("信息员", "是否信息员", "信息员队伍"),
 }
@@ -442,6 +443,8 @@ def plan_people(repo: Repo, path: Path, sheet_name: str | None, today: dt.date) 
             wanted["email"] = email
         if (github := row.text("github").removeprefix("@")) and _checked("github", github, row.ref("github"), problems):
             wanted["github"] = github
+        if (gitea := row.text("gitea").removeprefix("@")) and _checked("gitea", gitea, row.ref("gitea"), problems):
+            wanted["gitea"] = gitea
         if phone := _phone(row, problems):
             wanted["phone"] = phone
         roles, informant_role = _roles(row, problems)
@@ -473,7 +476,7 @@ def _add_person(plan: Plan, row: Row, person_id: str, wanted: dict[str, Any], ro
         problems.add(row.ref("unit") or row.ref("name"), f"新增的“{wanted['name']}”缺少所在单位")
         return
     entry: dict[str, Any] = {"id": person_id, "name": wanted["name"], "kind": wanted.get("kind", schema.MEMBER_KIND), "unit": wanted["unit"]}
-    for key in ("title", "email", "github", "phone"):
+    for key in ("title", "email", "github", "gitea", "phone"):
         if key in wanted:
             entry[key] = wanted[key]
     if wanted.get("informant"):
