@@ -7,6 +7,8 @@ import functools
 import json
 import re
 import shutil
+import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,9 +33,17 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+class _Shared(_Quiet):
+    """A site other origins may read (as a county's public archive must allow its city's search page)."""
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
 @contextlib.contextmanager
-def _serving(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
+def _serving(site: Path, *, shared: bool = False) -> Iterator[str]:
+    handler = functools.partial(_Shared if shared else _Quiet, directory=str(site))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -437,6 +447,99 @@ def test_the_public_header_box_finds_public_items_only(browser: object, built: P
         assert tab.locator(RESULTS).count() == 0  # type: ignore[attr-defined]
     assert outside == []
     assert failed == []
+
+
+# --- searching other offices' archives too (a city its counties') ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def city(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, Path]]:
+    """(city, county, gone, the city's office): the demo's public edition served as a county's archive, and a city
+    office (the demo office again, with a units/network.yml naming that county's site, a county's that cannot be
+    reached and a higher office's) built and served."""
+    root = tmp_path_factory.mktemp("city") / "office"
+    for name in ("units", "items", "templates"):
+        shutil.copytree(built / name, root / name)
+    shutil.copy(built / "mkdocs.yml", root)
+    key = root.parent / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    public = " ".join(key.with_name("key.pub").read_text("utf-8").split()[:2])
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        gone = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with _serving(built / "site-public", shared=True) as county:
+        (root / "units" / "network.yml").write_text(
+            f"id: shangluo-shi\nkey: {public}\noffices:\n"
+            f"  - {{id: yangben-xian, name: 样本县政协, key: {public}, site: '{county}/'}}\n"
+            f"  - {{id: gone-xian, name: 停用县政协, key: {public}, site: '{gone}/'}}\n"
+            f"  - {{id: shangluo-sheng, name: 上级政协, key: {public}, level: 省政协, site: '{gone}/'}}\n", "utf-8")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SQMY_TODAY", TODAY)
+            result = CliRunner().invoke(main, ["--root", str(root), "build", "--audience", "public"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        with _serving(root / "site-public") as url:
+            yield url, county, gone, root
+
+
+def _results(tab: object) -> list[tuple[str, str]]:
+    """(link, facts) of every result the search page lists, all pages of them."""
+    said = re.match(r"找到 (\d+) 条", tab.inner_text("#sqmy-count"))  # type: ignore[attr-defined]
+    _more_until_all(tab, ".sqmy-result", "#sqmy-more", int(said.group(1)) if said else 0)
+    return [tuple(row) for row in tab.locator(".sqmy-result").evaluate_all(  # type: ignore[attr-defined]
+        "rows => rows.map(r => [r.querySelector('a').href, r.querySelector('.sqmy-result__facts').textContent])")]
+
+
+def test_a_city_searches_its_counties_archives_with_its_own(browser: object, city: tuple[str, str, str, Path]) -> None:
+    """The city's search page finds the county's public reports beside its own, each linking to where it is and
+    labelled with its office; the 范围 menu keeps to one office; a county that cannot be reached is left out, and
+    a higher office is never searched."""
+    url, county, gone, _ = city
+    with _tab(browser, url, county, gone) as (tab, outside, failed):
+        alone = _found(tab, county, "建议")  # the county's own archive
+        assert alone
+        tab.goto(f"{url}/search/?q=建议")  # type: ignore[attr-defined]
+        scope = tab.locator("#sqmy-scope")  # type: ignore[attr-defined]
+        scope.wait_for(state="visible", timeout=10_000)
+        assert scope.locator("option").all_inner_texts() == ["全部（本会和1个单位）", "示例县政协", "样本县政协"]
+        tab.locator("#sqmy-count", has_text="信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+        everything = _results(tab)
+        theirs = [(link, facts) for link, facts in everything if link.startswith(county + "/")]
+        mine = [(link, facts) for link, facts in everything if link.startswith(url + "/")]
+        assert len(theirs) == len(alone)
+        assert len(mine) == len(alone)
+        assert len(everything) == 2 * len(alone)
+        assert all(facts.startswith("样本县政协 · ") for _, facts in theirs)
+        assert not any(facts.startswith("样本县政协") for _, facts in mine)
+        SHOTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(SHOTS / "search-offices.png"))  # type: ignore[attr-defined]
+        scope.select_option("样本县政协")
+        tab.wait_for_function("new URLSearchParams(location.search).get('in') === '样本县政协'")  # type: ignore[attr-defined]
+        tab.locator("#sqmy-count", has_text="信息").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+        tab.wait_for_function(f"document.querySelectorAll('.sqmy-result').length === Math.min(10, {len(alone)})")  # type: ignore[attr-defined]
+        assert sorted(_results(tab)) == sorted(theirs)
+        # a link to one office's results
+        tab.goto(f"{url}/search/?q=建议&in=示例县政协")  # type: ignore[attr-defined]
+        tab.wait_for_function("document.getElementById('sqmy-scope').value === '示例县政协'")  # type: ignore[attr-defined]
+        tab.wait_for_function(f"document.querySelectorAll('.sqmy-result').length === Math.min(10, {len(alone)})")  # type: ignore[attr-defined]
+        assert sorted(_results(tab)) == sorted(mine)
+    assert not [u for u in outside if not u.startswith(gone)]
+    assert all(u.startswith(gone) for u in failed)
+    with _tab(browser, url, county, gone, width=PHONE) as (tab, _, _):
+        tab.goto(f"{url}/search/?q=建议")  # type: ignore[attr-defined]
+        tab.locator("#sqmy-scope").wait_for(state="visible", timeout=10_000)  # type: ignore[attr-defined]
+        tab.wait_for_function("document.querySelectorAll('.sqmy-result').length === 10")  # type: ignore[attr-defined]
+        _within_the_screen(tab, tab.locator("#sqmy-scope"))  # type: ignore[attr-defined]
+        tab.screenshot(path=str(SHOTS / "search-offices-phone.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_an_archive_names_the_sites_it_searches_and_no_others(built: Path, city: tuple[str, str, str, Path]) -> None:
+    """search/sites.json lists the lower offices with a site only (never a higher office); an office without a
+    network lists none."""
+    _, county, gone, root = city
+    listed = json.loads((root / "site-public" / "search" / "sites.json").read_text("utf-8"))
+    assert listed == {"self": "示例县政协", "sites": [{"name": "样本县政协", "url": f"{county}/"}, {"name": "停用县政协", "url": f"{gone}/"}]}
+    for edition in ("site", "site-public"):
+        assert json.loads((built / edition / "search" / "sites.json").read_text("utf-8")) == {"self": "示例县政协", "sites": []}
 
 
 # --- one name, in Chinese, on every page ------------------------------------------------------------------------

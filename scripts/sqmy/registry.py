@@ -139,6 +139,7 @@ class Peer:
     unit: str | None = None  # what a report it forwards is filed under here: a unit of units.yml ...
     author: str | None = None  # ... and a person of people.yml (its liaison)
     level: str | None = None  # a higher office: 市政协, 省政协 or 全国政协 (what its adoptions count as here)
+    site: str = ""  # its public archive's address: this office's archive searches it too (Pagefind's mergeIndex)
 
 
 @dataclass(frozen=True)
@@ -432,7 +433,8 @@ def _network(data: Any) -> Network | None:
         return None
     peers: dict[str, Peer] = {}
     for o in data.get("offices") or []:
-        peers.setdefault(o["id"], Peer(o["id"], o["name"], o["key"], o.get("repository") or "", o.get("unit"), o.get("author"), o.get("level")))
+        peers.setdefault(o["id"], Peer(o["id"], o["name"], o["key"], o.get("repository") or "", o.get("unit"), o.get("author"), o.get("level"),
+                                          o.get("site") or ""))
     return Network(data["id"], data.get("key"), peers)
 
 

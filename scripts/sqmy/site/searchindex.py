@@ -41,9 +41,13 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import tools
 from ..errors import SqmyError
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 # what the browser must use too (assets/search.js): Han characters, and runs of Latin letters or digits
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
@@ -90,6 +94,16 @@ def document(title: str, facts: str, body: str, extra: Iterable[str] = ()) -> st
 # search page merges (Pagefind's mergeIndex: one query over all, results ranked together by score).
 PART = 1000
 PARTS_FILE = "sqmy-parts.json"  # in _pagefind/: the folders of the parts after the first, for the search page
+SITES_FILE = "search/sites.json"  # the other offices' public archives the search page searches too
+
+
+def sites(reg: Registry) -> str:
+    """The search page's list of other archives to search with this one (units/network.yml: the lower offices with a
+    `site`, e.g. a city's counties): each public edition's index is merged into the query (Pagefind's mergeIndex), its
+    results labelled and filtered by the office's name. `self` is this office's own name, the filter of its own pages."""
+    net = reg.network
+    others = [{"name": p.name, "url": p.site} for p in (net.offices.values() if net else ()) if p.site and p.level is None]
+    return json.dumps({"self": reg.office.short_name or reg.office.name, "sites": others}, ensure_ascii=False, indent=1) + "\n"
 
 
 def build(documents: Iterable[tuple[str, str]], site_dir: Path, part: int = PART) -> int:

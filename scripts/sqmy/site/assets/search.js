@@ -6,6 +6,10 @@
 // box and dropdown; Enter opens the search page with the query), and the search page (search/?q=…), which runs
 // the query in its address at once. Pagefind is loaded when it is first needed: on the search page as soon as the
 // page is idle, elsewhere when the header box is used.
+//
+// An archive may search others with it (search/sites.json, from units/network.yml: a city searches its counties'
+// public editions): each one's index is merged into the query (Pagefind's mergeIndex, fetched from that site), and
+// every index is given the office's name as the filter "office", so the search page can keep to one office.
 (function () {
   "use strict";
   if (window.sqmySearch) return; // loaded twice (an office's template may add it again)
@@ -16,6 +20,8 @@
   const root = siteRoot();
   const pageLang = document.documentElement.lang;
   let loading = null;
+  let others = []; // the other archives searched with this one: {name, url}
+  let own = ""; // this office's name (the filter of its own pages) when it searches others
 
   // the site's root: this script is assets/sqmy-search.js there; else the theme's base address
   function siteRoot() {
@@ -26,6 +32,42 @@
     } catch (_) {
       return new URL("/", location.href);
     }
+  }
+
+  async function json(url) {
+    return fetch(url).then((r) => (r.ok ? r.json() : {}), () => ({}));
+  }
+
+  // an address a result may link to: http(s) only (another archive's index is data, not code)
+  function web(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function merge(module, site) {
+    const base = new URL(site.url);
+    try {
+      const entry = await fetch(new URL("_pagefind/pagefind-entry.json", base));
+      if (!entry.ok) return false;
+      const listed = await json(new URL("_pagefind/sqmy-parts.json", base));
+      const parts = ["", ...(Array.isArray(listed.parts) ? listed.parts : [])];
+      for (const part of parts) {
+        await module.mergeIndex(new URL("_pagefind/" + part, base).href, { baseUrl: base.href, mergeFilter: { office: site.name } });
+      }
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  // the name of the other archive a result comes from ("" for this one's own)
+  function from(url) {
+    const found = others.find((s) => url.startsWith(new URL(s.url).href));
+    return found ? found.name : "";
   }
 
   function normalize(text) {
@@ -45,8 +87,10 @@
     loading = (async () => {
       // a large archive is indexed in parts (searchindex.PART): the first in _pagefind/, the others merged into it;
       // an archive without items has no index at all
-      const listed = await fetch(new URL("_pagefind/sqmy-parts.json", root)).then((r) => (r.ok ? r.json() : {}), () => ({}));
+      const listed = await json(new URL("_pagefind/sqmy-parts.json", root));
       if (listed.empty === true) return null;
+      const sites = await json(new URL("search/sites.json", root));
+      const wanted = Array.isArray(sites.sites) ? sites.sites.filter((s) => s && typeof s.name === "string" && web(s.url)) : [];
       const parts = Array.isArray(listed.parts) ? listed.parts : [];
       const module = await import(new URL("_pagefind/pagefind.js", root).href);
       await module.options({ baseUrl: root.pathname });
@@ -61,7 +105,18 @@
         html.lang = pageLang;
       }
       // each part is searched with the language the first was started with (the pairs, uncut)
-      await Promise.all(parts.map((part) => module.mergeIndex(new URL("_pagefind/" + part, root).pathname, { baseUrl: root.pathname })));
+      const mine = wanted.length ? { office: String(sites.self || "") } : null;
+      if (mine) await module.options({ mergeFilter: mine });
+      await Promise.all(
+        parts.map((part) =>
+          module.mergeIndex(new URL("_pagefind/" + part, root).pathname, { baseUrl: root.pathname, ...(mine ? { mergeFilter: mine } : {}) }),
+        ),
+      );
+      // the other archives: each with its parts, results linking there; one that cannot be reached is left out
+      // (its entry file is fetched first: an index that never loads would fail every query)
+      const reached = await Promise.all(wanted.map(async (site) => ((await merge(module, site)) ? site : null)));
+      others = reached.filter(Boolean);
+      own = mine ? mine.office : "";
       return module;
     })();
     loading.catch(() => {
@@ -73,9 +128,9 @@
   // Pages that have every run of the query as written. A quoted Pagefind search wants the tokens at
   // neighbouring positions, and a run's pairs are written side by side in the index: the run itself.
   // (An unquoted search also returns near misses, e.g. 纠纷 for 纠缠, which are noise for Chinese.)
-  async function exactly(pf, runs) {
+  async function exactly(pf, runs, options) {
     let allowed = null;
-    for (const found of await Promise.all(runs.map((run) => pf.search('"' + pairs(run).join(" ") + '"')))) {
+    for (const found of await Promise.all(runs.map((run) => pf.search('"' + pairs(run).join(" ") + '"', options)))) {
       const ids = new Set((found ? found.results : []).map((r) => r.id));
       allowed = allowed === null ? ids : new Set([...allowed].filter((id) => ids.has(id)));
     }
@@ -83,10 +138,12 @@
   }
 
   // the items that have every run, ranked by Pagefind (BM25, the title weighing more)
-  async function find(runs) {
+  // (`office`: only that office's, when the archive searches others too)
+  async function find(runs, office) {
     const pf = await load();
     if (!pf) return [];
-    const [ranked, allowed] = await Promise.all([pf.search(runs.flatMap(pairs).join(" ")), exactly(pf, runs)]);
+    const options = office && own ? { filters: { office } } : {};
+    const [ranked, allowed] = await Promise.all([pf.search(runs.flatMap(pairs).join(" "), options), exactly(pf, runs, options)]);
     return (ranked ? ranked.results : []).filter((r) => allowed.has(r.id));
   }
 
@@ -134,7 +191,13 @@
 
   // A search box with its results: `run` searches what the box says, `draw` shows the next PAGE results,
   // the "更多结果" button is there only while some are not shown yet.
-  function searcher({ input, count, list, more, item, idle, onQuery }) {
+  // the facts line of a result: the office first when it is another archive's
+  function facts(d) {
+    const office = from(d.url);
+    return (office ? office + " · " : "") + (d.meta.facts || "");
+  }
+
+  function searcher({ input, count, list, more, item, idle, onQuery, scope }) {
     let results = [];
     let shown = 0;
     let asked = 0;
@@ -165,7 +228,7 @@
       }
       let found;
       try {
-        found = await find(runs);
+        found = await find(runs, scope ? scope() : "");
       } catch (_) {
         if (ticket === asked) count.textContent = "搜索暂时无法使用，请稍后再试";
         return;
@@ -200,19 +263,39 @@
       idle: "",
       item(d, words) {
         const a = element("a", "", marked(d.meta.title, words));
-        a.href = d.url;
-        const facts = element("div", "sqmy-result__facts", d.meta.facts || "");
-        return element("li", "sqmy-result", a, facts, element("p", "", excerpt(d.meta.text || "", words, 90)));
+        a.href = web(d.url) || "#";
+        const line = element("div", "sqmy-result__facts", facts(d));
+        return element("li", "sqmy-result", a, line, element("p", "", excerpt(d.meta.text || "", words, 90)));
       },
+      scope: () => (select && !select.hidden ? select.value : ""),
       onQuery(query) {
         const url = new URL(location.href);
         if (query) url.searchParams.set("q", query);
         else url.searchParams.delete("q");
+        const office = select && !select.hidden ? select.value : "";
+        if (office) url.searchParams.set("in", office);
+        else url.searchParams.delete("in");
         history.replaceState(null, "", url);
       },
     });
+    // the offices to keep to, when the archive searches others too: shown once they are known
+    const select = document.getElementById("sqmy-scope");
+    const asked = new URLSearchParams(location.search).get("in") || "";
     // start Pagefind (its code and the index's first part) as soon as the page is idle, not at the first query
-    (window.requestIdleCallback || setTimeout)(() => load());
+    (window.requestIdleCallback || setTimeout)(() =>
+      load().then(
+        () => {
+          if (!select || !others.length) return;
+          const names = [own, ...others.map((s) => s.name)];
+          select.replaceChildren(new Option("全部（本会和" + others.length + "个单位）", ""), ...names.map((n) => new Option(n, n)));
+          select.value = names.includes(asked) ? asked : "";
+          select.hidden = false;
+          select.addEventListener("change", () => page.run());
+          if (input.value.trim() && select.value) page.run();
+        },
+        () => {},
+      ),
+    );
     const initial = new URLSearchParams(location.search).get("q");
     if (initial) {
       input.value = initial;
@@ -238,11 +321,11 @@
           "md-search-result__article md-typeset",
           element("div", "md-search-result__icon md-icon"),
           element("h1", "", marked(d.meta.title, words)),
-          element("p", "sqmy-result__facts", d.meta.facts || ""),
+          element("p", "sqmy-result__facts", facts(d)),
           element("p", "", excerpt(d.meta.text || "", words, 80)),
         );
         const a = element("a", "md-search-result__link", article);
-        a.href = d.url;
+        a.href = web(d.url) || "#";
         return element("li", "md-search-result__item", a);
       },
     });
