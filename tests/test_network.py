@@ -11,6 +11,7 @@ import functools
 import http.server
 import io
 import json
+import logging
 import shutil
 import subprocess
 import threading
@@ -372,6 +373,52 @@ def test_what_the_city_did_flows_back_to_the_county(offices: tuple[Office, Offic
     subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(keys["stranger"]), "-n", "sqmy-updates", str(altered / "updates.json")], check=True)
     assert "签名不是 商洛市政协" in county.sqmy("li-ming", "pull-updates", str(altered)).stderr
     assert county.git("rev-parse", "HEAD") == head
+
+
+def test_the_feed_lives_in_the_repository_only_grows_and_the_internal_archive_publishes_it(
+    offices: tuple[Office, Office, dict[str, Path]], tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`sqmy feed` writes feed/ in the office's repository; an update signed before stays when its record has gone,
+    an update a member wrote into the file is never signed; the internal archive publishes the verified feed at
+    feed/ (warning when records are newer than it), the public one never, and a forged one is not published."""
+    county, city, keys = offices
+    item = approved_report(county)
+    city.ok("zhou-jing", "receive", str(forward(county, item, keys["county"], tmp_path / "out")))
+    [received] = city.items()
+    city.ok("zhou-jing", "feed", "--key", str(keys["city"]))
+    feed = city.root / "feed"
+    first = json.loads((feed / "updates.json").read_text("utf-8"))["updates"]
+    assert [u["kind"] for u in first] == ["received"]
+
+    planted = {**first[0], "id": "f" * 64, "kind": "adopted", "journal": {"title": "社情民意信息", "year": 2025, "issue": 9}}
+    text = (feed / "updates.json").read_text("utf-8")
+    (feed / "updates.json").write_text(text.replace('"updates": [', '"updates": [' + json.dumps(planted, ensure_ascii=False) + ",", 1), "utf-8")
+    city.ok("zhou-jing", "feed", "--key", str(keys["city"]))
+    assert json.loads((feed / "updates.json").read_text("utf-8"))["updates"] == first  # the unsigned update is gone
+
+    received.unlink()  # its record gone (as a report withdrawn): what was published stays
+    city.ok("zhou-jing", "feed", "--key", str(keys["city"]))
+    assert json.loads((feed / "updates.json").read_text("utf-8"))["updates"] == first
+    city.git("checkout", "--", str(received))
+
+    city.ok("wu-tao", "review", received.stem, "初审", "不予上报", "--comment", "不属于本级职责")  # newer than the feed
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.sqmy"):
+        for audience in ("internal", "public"):
+            city.ok("zhou-jing", "build", "--audience", audience)
+    site = city.root / "site" / "feed"
+    assert (site / "updates.json").read_bytes() == (feed / "updates.json").read_bytes()
+    assert (site / "updates.json.sig").read_bytes() == (feed / "updates.json.sig").read_bytes()
+    assert not (city.root / "site-public" / "feed").exists()
+    assert any("缺少 1 条办理情况" in r.getMessage() for r in caplog.records)
+    pulled = json.loads(county.ok("li-ming", "pull-updates", str(site), "--format", "json").stdout)
+    assert [s["kind"] for s in pulled["shown"]] == ["received"]
+
+    (feed / "updates.json").write_text(text.replace('"received"', '"adopted"'), "utf-8")  # forged after signing
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.sqmy"):
+        city.ok("zhou-jing", "build", "--audience", "internal")
+    assert not site.exists()
+    assert any("未发布" in r.getMessage() and "签名不是" in r.getMessage() for r in caplog.records)
 
 
 DANFENG = {"ma-lin": ("马琳", "ma.lin@danfeng.example", "办公室"), "he-jun": ("何军", "he.jun@danfeng.example", "初审"),

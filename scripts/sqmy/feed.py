@@ -3,9 +3,12 @@
 A receiving office (the city) publishes what became of the reports its
 counties forwarded, as a feed (`sqmy feed`): `updates.json`, signed by the
 office (`updates.json.sig`, `ssh-keygen -Y sign -n sqmy-updates`, the key of
-its units/network.yml).  The feed is made from the office's items each time,
-so it only grows as records are added (the audit keeps records from being
-removed).  Each update has an id (sha256 of the office, the origin's report,
+its units/network.yml), into `feed/` of its repository, and its internal
+archive publishes it at `feed/` when it verifies.  The feed is made from the
+office's items each time, and is append-only: an update of the previous feed
+(when that verifies against the office's own key: what a member may have
+written into it is never signed) stays even if its record has gone since.
+Each update has an id (sha256 of the office, the origin's report,
 the kind and what distinguishes it), a date and a kind:
 
 | kind | when | recorded at the origin as |
@@ -52,6 +55,7 @@ from .registry import Peer, Registry
 FORMAT = "sqmy-updates/1"
 NAMESPACE = "sqmy-updates"
 FILE = "updates.json"
+FOLDER = Path("feed")  # in the office's repository, and on its internal archive
 MAX_BYTES = 32 * 1024 * 1024
 KINDS = ("received", "adopted", "forwarded", "instructed", "transferred", "feedback", "solved", "not_adopted", "duplicate")
 KIND_NAMES = {"received": "已接收", "adopted": "已编发采用", "forwarded": "已转报上级", "instructed": "领导批示", "transferred": "已转办",
@@ -104,12 +108,35 @@ def updates(reg: Registry, items: list[Item], today: dt.date) -> list[dict[str, 
     return sorted(out, key=lambda u: (u["date"], u["id"]))
 
 
+def _own(reg: Registry) -> Peer:
+    net = require_network(reg)
+    return Peer(net.id, reg.office.short_name or reg.office.name, net.key or "")
+
+
+def _previous(reg: Registry, out_dir: Path) -> list[dict[str, Any]]:
+    """The updates of the feed already in `out_dir`, if this office signed it (else none: nothing unsigned is kept)."""
+    if not (out_dir / FILE).is_file():
+        return []
+    try:
+        data, signature = _read(out_dir)
+        _verify(_own(reg), data, signature)
+        feed = json.loads(data.decode("utf-8"))
+    except (SqmyError, UnicodeDecodeError, ValueError, RecursionError):
+        return []
+    if not isinstance(feed, dict) or feed.get("format") != FORMAT or (feed.get("office") or {}).get("id") != require_network(reg).id:
+        return []
+    return [u for u in feed.get("updates") or [] if isinstance(u, dict) and isinstance(u.get("id"), str)]
+
+
 def write(repo: Repo, key: Path | None, out_dir: Path, today: dt.date) -> tuple[Path, int]:
-    """Write the feed (and its signature, with `key`) into `out_dir`; (its path, how many updates)."""
+    """Write the feed (and its signature, with `key`) into `out_dir`; (its path, how many updates). Updates of the
+    signed feed already there are kept (the feed only grows)."""
     loaded = load.load_all(repo, today)
     reg = loaded.registry
     net = require_network(reg)
     found = updates(reg, loaded.items, today)
+    now = {u["id"] for u in found}
+    found = sorted(found + [u for u in _previous(reg, out_dir) if u["id"] not in now], key=lambda u: (str(u.get("date")), u["id"]))
     feed = {"format": FORMAT, "office": {"id": net.id, "name": reg.office.short_name or reg.office.name}, "updates": found}
     data = (json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
     path = out_dir / FILE
@@ -121,6 +148,23 @@ def write(repo: Repo, key: Path | None, out_dir: Path, today: dt.date) -> tuple[
         signature.unlink(missing_ok=True)
         tools.run("ssh-keygen", ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(path)], what="签署更新失败")
     return path, len(found)
+
+
+def published(repo: Repo, reg: Registry, items: list[Item], today: dt.date) -> tuple[bytes, bytes, int] | None:
+    """The feed in the office's `feed/` as the internal archive publishes it: (feed, signature, how many updates the
+    records have that it lacks), or None when the office publishes none. A feed that does not verify against the
+    office's own key is refused (Refused)."""
+    net = reg.network
+    folder = repo.root / FOLDER
+    if net is None or not (folder / FILE).exists():
+        return None
+    data, signature = _read(folder)
+    _verify(_own(reg), data, signature)
+    try:
+        listed = {u.get("id") for u in json.loads(data.decode("utf-8")).get("updates") or [] if isinstance(u, dict)}
+    except (UnicodeDecodeError, ValueError, RecursionError, AttributeError) as exc:
+        raise Refused("feed", f"{FOLDER / FILE} 无法读取：{exc}") from None
+    return data, signature, sum(1 for u in updates(reg, items, today) if u["id"] not in listed)
 
 
 # --- at the origin ---------------------------------------------------------------------------------

@@ -11,12 +11,15 @@ from ..dates import today
 from ..errors import EXIT_FINDINGS, SqmyError
 from .base import FORMAT, _json, _repo, main
 
+# the office's signing key: bundles and the update feed are accepted only when signed with the key units/network.yml lists
+KEY = click.option("--key", type=click.Path(dir_okay=False, path_type=Path), envvar="SQMY_FORWARD_KEY",
+                   help="本会签名私钥文件（默认取环境变量 SQMY_FORWARD_KEY）；公钥须与 units/network.yml 中本会的 key 一致，对方只接受这把密钥签的转送包和更新")
+
 
 @main.command()
 @click.argument("item_id")
 @click.option("--to", "to", required=True, help="报给哪个单位（units/network.yml 中往来单位的编号或名称）")
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), envvar="SQMY_FORWARD_KEY",
-              help="本会转送签名私钥文件（默认取环境变量 SQMY_FORWARD_KEY）；公钥须与 units/network.yml 中的 key 一致")
+@KEY
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="转送包写入的文件夹（默认 build/forward/）")
 @FORMAT
@@ -79,22 +82,21 @@ def receive(bundles: tuple[Path, ...], fmt: str) -> None:
 
 
 @main.command("feed")
-@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), envvar="SQMY_FORWARD_KEY",
-              help="本会签名私钥文件（默认取环境变量 SQMY_FORWARD_KEY）：下级政协只接受签名与本会公钥相符的更新")
+@KEY
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="写入的文件夹（默认 build/feed/）")
+              help="写入的文件夹（默认仓库中的 feed/：提交后内部版归档网站在 feed/ 发布）")
 @FORMAT
 def feed_cmd(key: Path | None, out_dir: Path | None, fmt: str) -> None:
     """发布下级政协报来信息的办理情况（updates.json 和签名 updates.json.sig）：接收、编发采用、转报、批示、转办、反馈、推动解决、不予采用、认定重复。
 
-    下级政协用 sqmy pull-updates 拉取，记为采用和批示。每次由全部信息重新生成，只增不减。
+    下级政协用 sqmy pull-updates 拉取，记为采用和批示。每次由全部信息重新生成，只增不减（已签名发布过的更新一直保留）。
     """
     from .. import feed
 
     if key is None:
         raise SqmyError("请用 --key 指定本会签名私钥文件（或设置环境变量 SQMY_FORWARD_KEY）：未签名的更新下级不会接受")
     repo = _repo()
-    path, count = feed.write(repo, key, out_dir or repo.root / "build" / "feed", today())
+    path, count = feed.write(repo, key, out_dir or repo.root / feed.FOLDER, today())
     if fmt == "json":
         _json({"path": str(path), "updates": count})
         return

@@ -29,6 +29,8 @@ page decides for itself what the public may see.
 | 晾晒比拼（积分和排名） | 有 | 没有 |
 | 统计 | 全部信息 | 只统计公开版中的信息 |
 | 各县汇总（有 `exports/` 时） | 各县内部版和公开版导出；任务完成只来自内部版导出 | 只用公开版导出（内部版导出的数据一概不用）；没有任务完成 |
+| 办理情况更新 `feed/`（有签名的 `feed/updates.json` 时） | 发布（须能用本会公钥核验） | 没有 |
+| 搜索各县公开版（`units/network.yml` 中写了 `site` 时） | 有 | 有 |
 
 相似信息 are made by site/similarity.py.
 

@@ -83,7 +83,7 @@ from .. import tools
 from ..dates import today
 from ..docx.plan import OUTPUT, documents_of
 from ..errors import SqmyError
-from ..fsutil import write_text
+from ..fsutil import write_bytes, write_text
 from ..history import Step, timelines
 from ..items import Item
 from ..load import load_all
@@ -378,6 +378,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         self._kept: dict[str, _Built] = {}  # pages whose previous file may stay
         self._all_pages: list[File] | None = None
         self._collector = _Collector()
+        self._sites: str | None = None  # search/sites.json: other archives searched with this one
+        self._feed: tuple[bytes, bytes] | None = None  # feed/updates.json and its signature, for the internal edition
 
     @property
     def serving(self) -> bool:
@@ -452,6 +454,8 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                 self.pages["search.md"] = pages.search_page(self.edition)
         except SqmyError as exc:
             raise PluginError(exc.message) from None
+        self._sites = searchindex.sites(loaded.registry) if self.config.search == "pagefind" else None
+        self._feed = self._published_feed(repo, loaded.registry, loaded.items, day) if audience == INTERNAL else None
         office = loaded.registry.office
         config.site_name = escape(f"{office.short_name}社情民意信息{shows.label}")  # the theme prints it as HTML
         # the footer: the office's words in Chinese, instead of the theme's English credit (unless mkdocs.yml says otherwise)
@@ -476,6 +480,24 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if previous is None:
             self._collector.hold(incremental=False)
         return config
+
+    @staticmethod
+    def _published_feed(repo: Repo, reg: Registry, items: list[Item], day: dt.date) -> tuple[bytes, bytes] | None:
+        """The office's signed update feed (feed/), for the internal edition's feed/ (never the public one: it has
+        leaders' 批示 and the counties' report numbers)."""
+        from .. import feed  # noqa: PLC0415 - only offices in a network publish one
+
+        try:
+            got = feed.published(repo, reg, items, day)
+        except SqmyError as exc:
+            log.warning("更新动态 feed/ 未发布：%s", exc.message)
+            return None
+        if got is None:
+            return None
+        data, signature, missing = got
+        if missing:
+            log.warning("更新动态 feed/%s 缺少 %d 条办理情况：请运行 sqmy feed --key 私钥 并提交", feed.FILE, missing)
+        return data, signature
 
     def _overview(self, repo: Repo, reg: Registry, audience: str) -> overview_mod.Overview | None:
         """各县汇总: the overview of the counties' exports in exports/ that the edition counts (its Policy.exports:
@@ -680,6 +702,11 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_post_build(self, config: MkDocsConfig, **_: Any) -> None:
         site = Path(config.site_dir)
         write_text(site / "items.json", pages.items_json(self.edition))
+        if self._sites is not None:
+            write_text(site / searchindex.SITES_FILE, self._sites)
+        if self._feed is not None:
+            write_bytes(site / "feed" / "updates.json", self._feed[0])
+            write_bytes(site / "feed" / "updates.json.sig", self._feed[1])
         self._collector.release()
         self.repo = None  # `sqmy build` says it again for its next build
         if not self.serving:
