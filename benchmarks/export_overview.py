@@ -12,6 +12,11 @@ in the workers).
 
 Then sqmy overview's own functions (overview.find: every export checked, its files hashed; overview.compute:
 the figures) run over the same exports in a fresh process, which reports their time and its peak memory.
+
+With --site, a city office (the demo office, its units/network.yml listing the counties, the exports in its
+exports/) builds its internal archive with `sqmy build` in a fresh process: the build's time and peak memory,
+and the size and height in pages of 各县汇总 (the newest year; each earlier year and the list of exports on
+pages of their own).
 """
 
 from __future__ import annotations
@@ -215,6 +220,7 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--per-year", type=int, default=400, help="items of a county in a year")
     parser.add_argument("--keep", type=Path, help="write the exports here and keep them (default: a temporary folder)")
+    parser.add_argument("--site", action="store_true", help="also build a city's archive with the exports (the page 各县汇总)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
@@ -251,7 +257,39 @@ def main() -> int:
               f"({ov['refused']:.0f} refused) in {ov['find']:.2f} s, figures in {ov['compute']:.2f} s "
               f"({ov['funnel_rows']:.0f} county-year rows); total {ov['total']:.2f} s, peak memory {ov['peak_mb']:.0f} MB "
               f"({ov['before_mb']:.0f} MB before it: Python, pyarrow, this script)")
+        if args.site:
+            build_site(out, args.counties, Path(tmp) / "city")
     return 0
+
+
+def build_site(exports: Path, counties: int, root: Path) -> None:
+    """The demo office as a city with the counties' exports: `sqmy build` of its internal archive, timed."""
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    for name in ("units", "items", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    shutil.copytree(exports, root / "exports", ignore=shutil.ignore_patterns("city"))
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    lines = ["id: city", f"key: {key}", "offices:"] + [f"  - {{id: county-{c:03d}, name: 第{c:03d}县政协, key: {key}}}" for c in range(1, counties + 1)]
+    (root / "units" / "network.yml").write_text("\n".join(lines) + "\n", "utf-8")
+    who = ["-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", *who, "commit", "-qm", "city"]):
+        subprocess.run(command, cwd=root, check=True)
+    # the build's own process reports its peak (Pagefind, its child, is not counted)
+    code = ("import resource, sys\nfrom sqmy.cli import main\ntry:\n    main(['--root', sys.argv[1], 'build'])\n"
+            "except SystemExit as done:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n    sys.exit(done.code)\n")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(root)], check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    peak = int(done.stderr.strip().splitlines()[-1])
+    pages = sorted((root / "site" / "overview").rglob("index.html"))
+    largest = max(p.stat().st_size for p in pages)
+    index = (root / "site" / "overview" / "index.html").stat().st_size
+    print(f"city archive (internal, {counties} counties' exports): sqmy build {seconds:.1f} s, peak memory "
+          f"{peak / 1024:.0f} MB; 各县汇总: {len(pages)} pages, the page itself {index / 1e6:.2f} MB, "
+          f"the largest {largest / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ only the public exports.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -267,10 +269,20 @@ def test_both_editions_have_the_page_next_to_the_statistics(sites: dict[str, Pat
         assert home.index('href="stats/"') < home.index('href="overview/"') < home.index('href="guide/"'), audience
         assert "公开县政协" in page
     internal = (sites["internal"] / "overview" / "index.html").read_text("utf-8")
-    assert "示例县政协" in internal
-    assert "样本县政协" in internal
     assert "各县任务完成" in internal
     assert 'role="progressbar"' in internal
+    exports = (sites["internal"] / "overview" / "exports" / "index.html").read_text("utf-8")
+    assert all(name in exports for name in ("示例县政协", "样本县政协", "公开县政协"))
+    assert 'href="exports/"' in internal
+    # the newest year on the page, each earlier year on a page of its own, linked from it
+    years = sorted(int(p.name) for p in (sites["internal"] / "overview").iterdir() if p.name.isdigit())
+    newest = re.search(r"<h2[^>]*>(\d{4})年", internal)
+    assert newest
+    assert years
+    assert int(newest.group(1)) > max(years)
+    for year in years:
+        assert f'href="{year}/"' in internal
+        assert f"{year}年各县转化情况" in (sites["internal"] / "overview" / str(year) / "index.html").read_text("utf-8")
 
 
 def test_the_public_page_holds_nothing_of_an_internal_export(city: Path, sites: dict[str, Path]) -> None:
@@ -314,3 +326,32 @@ def _differences(expected: Path, actual: Path) -> list[str]:
         return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     a, b = files(expected), files(actual)
     return sorted(set(a) ^ set(b)) + sorted(name for name in set(a) & set(b) if a[name] != b[name])
+
+
+def test_a_province_of_many_counties_charts_the_top_ones_and_tables_them_all(city: Path) -> None:
+    """With more counties than a chart can show on a phone, the year's charts draw the CHART_TOP that collected most
+    (the quota chart the CHART_TOP furthest behind) and say so; the tables list every county."""
+    from sqmy.site import pages  # noqa: PLC0415
+
+    loaded = load_all(Repo(city), dt.date.fromisoformat(TODAY))
+    ov = overview_mod.overview(city, loaded.registry.network)
+    year = ov.years[0]
+    row = next(r for r in ov.funnel if r["year"] == year)
+    quota = next(q for q in ov.quota if q["year"] == year)
+    count = pages.CHART_TOP + 5
+    many = dataclasses.replace(
+        ov, years=[year],
+        funnel=[{**row, "office": f"c{n:02d}", "name": f"第{n:02d}县政协", "collected": n} for n in range(1, count + 1)],
+        quota=[{**quota, "office": f"c{n:02d}", "name": f"第{n:02d}县政协", "quota": 100, "collected": n, "completion": n / 100}
+               for n in range(1, count + 1)])
+    ed = edition(loaded.registry, [], "internal", dt.date.fromisoformat(TODAY))
+    page = pages.page_overview(ed, many)[pages.OVERVIEW]
+    charts = {key: svg for key, svg in ed.figures.items() if key.removeprefix("<p>").removesuffix("</p>") in page}
+    funnel = next(svg for svg in charts.values() if f"{year}年各县转化情况（采集最多的 {pages.CHART_TOP} 个" in svg)
+    drawn = set(re.findall(r"第(\d\d)县政协", funnel))
+    assert drawn == {f"{n:02d}" for n in range(count - pages.CHART_TOP + 1, count + 1)}  # the most collected
+    behind = next(svg for svg in charts.values() if "progressbar" in svg)
+    assert set(re.findall(r"第(\d\d)县政协", behind)) == {f"{n:02d}" for n in range(1, pages.CHART_TOP + 1)}  # furthest behind
+    assert f"完成比例最低的 {pages.CHART_TOP} 个" in page
+    table = page.split(f"### {year}年各县转化情况", 1)[1].split("###", 1)[0]
+    assert set(re.findall(r"第(\d\d)县政协", table)) == {f"{n:02d}" for n in range(1, count + 1)}

@@ -228,37 +228,60 @@ def _page_examples(e: Edition) -> str:
 # --- the counties' overview (各县汇总) ----------------------------------------------------------------------------------
 
 OVERVIEW = "overview.md"
+OVERVIEW_EXPORTS = "overview/exports.md"
+CHART_TOP = 20  # counties a chart of the overview draws: a province's 100 would make a chart no one reads on a phone
 
 
-def page_overview(e: Edition, ov: overview_mod.Overview) -> str:
-    """各县汇总: the counties' exports (overview.py) of the audiences the edition counts (its Policy.exports; the caller
-    reads only those), a section a year: charts and tables of the funnel, the rates, quota completion where the edition
-    shows it, and the key topics."""
+def overview_year(year: int) -> str:
+    return f"overview/{year}.md"
+
+
+def _overview_figures(e: Edition, ov: overview_mod.Overview, year: int) -> list[str]:
+    """The charts of `year`: the funnel and the rates of the CHART_TOP counties that collected most, the CHART_TOP
+    furthest behind their quotas (where the edition shows quotas), the 15 key topics with most reports."""
+    funnel = sorted((r for r in ov.funnel if r["year"] == year), key=lambda r: (-r["collected"], r["name"]))
+    top = f"（采集最多的 {CHART_TOP} 个，全部见表）" if len(funnel) > CHART_TOP else ""
+    funnel = funnel[:CHART_TOP]
+    figures = [e.figure(charts.counties(f"{year}年各县转化情况{top}", "单位", ["采集", "上报", "被采用"],
+                                        [charts.Row(r["name"], (r["collected"], r["reported"], r["adopted"])) for r in funnel]))]
+    figures.append(e.figure(charts.shares(f"{year}年各县采编率和采用率{top}", "单位", ["采编率", "采用率"],
+                                          [(r["name"], (r["edited_of_collected"], r["adopted_of_reported"])) for r in funnel],
+                                          "采编率：采编/采集；采用率：被采用/上报")))
+    quota = sorted(([q for q in ov.quota if q["year"] == year] if e.shows.quota else []), key=lambda q: (q["completion"], q["name"]))
+    if quota:
+        pace = 1.0 if year < e.today.year else ((e.today - dt.date(year, 1, 1)).days + 1) / ((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+        behind = f"（完成比例最低的 {CHART_TOP} 个，全部见表）" if len(quota) > CHART_TOP else ""
+        figures += [f"**{year}年各县任务完成{behind}**（各县有任务的单位合计：采集/年度任务）", e.figure(charts.quotas(quota[:CHART_TOP], pace))]
+    topics = [t for t in ov.topics if t["year"] == year][:15]
+    if topics:
+        figures.append(e.figure(charts.counties(f"{year}年年度重点选题" + ("（前 15 个）" if len(topics) == 15 else ""), "选题",
+                                                ["信息", "采编", "被采用"],
+                                                [charts.Row(t["title"], (t["items"], t["edited"], t["adopted"])) for t in topics])))
+    return figures
+
+
+def page_overview(e: Edition, ov: overview_mod.Overview) -> dict[str, str]:
+    """各县汇总 (overview.md): the counties' exports (overview.py) of the audiences the edition counts (its
+    Policy.exports; the caller reads only those). The page has the latest year's charts and tables; each earlier year
+    has a page of its own (overview/YEAR.md), and the list of exports one too (overview/exports.md), so a province's
+    hundred counties over ten years stay readable on a phone. Pages: file name -> Markdown."""
     strays = sorted({c.audience for c in ov.counties} - e.shows.exports)
     if strays:  # the caller's mistake: an export this edition must never show
         raise ValueError(f"{e.audience} edition given exports of {strays}")
+    partial = e.shows.partial_stats
+    out: dict[str, str] = {}
     years = []
-    for year in ov.years:
-        funnel = [r for r in ov.funnel if r["year"] == year]
-        figures = [e.figure(charts.counties(f"{year}年各县转化情况", "单位", ["采集", "上报", "被采用"],
-                                            [charts.Row(r["name"], (r["collected"], r["reported"], r["adopted"])) for r in funnel]))]
-        figures.append(e.figure(charts.shares(f"{year}年各县采编率和采用率", "单位", ["采编率", "采用率"],
-                                              [(r["name"], (r["edited_of_collected"], r["adopted_of_reported"])) for r in funnel],
-                                              "采编率：采编/采集；采用率：被采用/上报")))
-        quota = [q for q in ov.quota if q["year"] == year] if e.shows.quota else []
-        if quota:
-            pace = 1.0 if year < e.today.year else ((e.today - dt.date(year, 1, 1)).days + 1) / ((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
-            figures += [f"**{year}年各县任务完成**（各县有任务的单位合计：采集/年度任务）", e.figure(charts.quotas(quota, pace))]
-        topics = [t for t in ov.topics if t["year"] == year][:15]
-        if topics:
-            figures.append(e.figure(charts.counties(f"{year}年年度重点选题" + ("（前 15 个）" if len(topics) == 15 else ""), "选题",
-                                                    ["信息", "采编", "被采用"],
-                                                    [charts.Row(t["title"], (t["items"], t["edited"], t["adopted"])) for t in topics])))
+    for n, year in enumerate(ov.years):
         tables = overview_mod.year_tables(ov, year, quota=e.shows.quota)
         drawn = markdown(tables, md_text).replace("\n## ", "\n### ").replace("## ", "### ", 1)
-        years.append({"year": year, "figures": figures, "tables": drawn})
-    exports = markdown([overview_mod.counties_table(ov)], md_text)
-    return _render(e, "overview.md.j2", years=years, exports=exports, partial=e.shows.partial_stats)
+        years.append({"year": year, "figures": _overview_figures(e, ov, year), "tables": drawn,
+                      "page": overview_year(year).removeprefix("overview/")})
+        if n:
+            out[overview_year(year)] = _render(e, "overview.md.j2", kind="year", years=years[-1:], partial=partial)
+    exports = markdown([overview_mod.counties_table(ov)], md_text).replace("## ", "# ", 1)
+    out[OVERVIEW_EXPORTS] = _render(e, "overview.md.j2", kind="exports", exports=exports, partial=partial)
+    out[OVERVIEW] = _render(e, "overview.md.j2", kind="index", years=years, counties=len(ov.counties), partial=partial)
+    return out
 
 
 def nav(*, overview: bool = False) -> list[Any]:

@@ -448,7 +448,7 @@ class SqmyPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             self.pages = pages.pages(self.edition)
             counties = self._overview(repo, loaded.registry, audience)
             if counties is not None:
-                self.pages[pages.OVERVIEW] = pages.page_overview(self.edition, counties)
+                self.pages.update(pages.page_overview(self.edition, counties))
             self.sanitized = set(self.pages)  # the search page (below) is sqmy's own, without item text
             if self.config.search == "pagefind":
                 self.pages["search.md"] = pages.search_page(self.edition)
