@@ -204,7 +204,7 @@ def test_links_special_files_and_unknown_formats_are_refused(city: Path, tmp_pat
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     with pytest.raises(overview_mod._Refused, match="不是普通文件"):
-        overview_mod._sha256(fifo, 100)
+        overview_mod._read(fifo, 100)
 
 
 def test_an_internal_export_said_to_be_public_is_refused(city: Path, tmp_path: Path) -> None:
@@ -355,3 +355,24 @@ def test_a_province_of_many_counties_charts_the_top_ones_and_tables_them_all(cit
     assert f"完成比例最低的 {pages.CHART_TOP} 个" in page
     table = page.split(f"### {year}年各县转化情况", 1)[1].split("###", 1)[0]
     assert set(re.findall(r"第(\d\d)县政协", table)) == {f"{n:02d}" for n in range(1, count + 1)}
+
+
+def test_what_is_counted_is_the_bytes_verified(city: Path, tmp_path: Path) -> None:
+    """Each file is read once: what DuckDB counts is a private copy of the bytes whose checksum was verified, so a
+    file swapped in the city's folder after the check changes nothing; the copies go when the overview is done."""
+    exports = tmp_path / "exports"
+    shutil.copytree(city / "exports", exports)
+    loaded = load_all(Repo(city), dt.date.fromisoformat(TODAY))
+    found = overview_mod.find(exports, loaded.registry.network)
+    before = overview_mod.compute(found).as_json()
+    assert found.counties
+    assert all(exports not in c.folder.parents for c in found.counties)
+    for county in found.counties:  # swapped after the check: another county's data
+        other = next(c for c in found.counties if c.office != county.office)
+        shutil.copy(city / "exports" / other.office / "items.parquet", exports / county.office / "items.parquet")
+    assert overview_mod.compute(found).as_json() == before
+    stage = Path(found.stage.name) if found.stage else None
+    assert stage is not None
+    assert stage.is_dir()
+    del found
+    assert not stage.exists()

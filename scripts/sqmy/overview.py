@@ -16,6 +16,8 @@ the city's units/network.yml. Before a byte of them is counted, every export is 
 
 A refused export is left out of the overview, with the reason; the others are counted.
 
+Each file is read once: its bytes are hashed and copied into a private folder of this run, which is what DuckDB
+reads, so what is counted is what was verified (a file swapped in the city's folder after the check is never read).
 Then DuckDB reads the verified files (`read_parquet([...], union_by_name = true)`: the editions leave out
 different columns) and computes, with the definitions of `sqmy stats` (export.py's description; its
 tests hold them to `sqmy stats`):
@@ -38,7 +40,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
+import tempfile
+import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +96,7 @@ class County:
     generated: str  # the day it was exported
     sqmy_version: str
     rows: int  # items.parquet's rows
-    folder: Path
+    folder: Path  # the verified copy of its files (Found.stage), which DuckDB reads
 
     @property
     def edition(self) -> str:
@@ -107,14 +112,24 @@ class Problem:
     refused: bool = True
 
 
+class Stage:
+    """A private folder (0700) for the verified copies of the exports, removed when nothing refers to it any more."""
+
+    def __init__(self) -> None:
+        self.name = tempfile.mkdtemp(prefix="sqmy-exports-")
+        weakref.finalize(self, shutil.rmtree, self.name, True)
+
+
 @dataclass(frozen=True)
 class Found:
     counties: tuple[County, ...]
     problems: tuple[Problem, ...] = ()
+    # the private folder the verified copies are in (the counties' paths): removed when no Found holds it any more
+    stage: Stage | None = field(default=None, compare=False, repr=False)
 
     def only(self, audiences: Collection[str] | None) -> Found:
         """The exports of `audiences` (None: all of them)."""
-        return Found(tuple(c for c in self.counties if audiences is None or c.audience in audiences), self.problems)
+        return Found(tuple(c for c in self.counties if audiences is None or c.audience in audiences), self.problems, self.stage)
 
 
 @dataclass
@@ -177,22 +192,6 @@ def _read(path: Path, limit: int) -> bytes:
         raise _Refused(f"{path.name} 超过上限 {limit:,} 字节") from None
 
 
-def _sha256(path: Path, limit: int) -> str:
-    _regular(path, limit)
-    digest = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise _Refused(f"{path.name} 不是普通文件，拒绝读取")
-        read = 0
-        while chunk := handle.read(1 << 20):
-            read += len(chunk)
-            if read > limit:
-                raise _Refused(f"{path.name} 超过上限 {limit:,} 字节")
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(_read(folder / MANIFEST, MANIFEST_LIMIT).decode("utf-8"))
@@ -217,17 +216,24 @@ def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [str(row[0]) for row in con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()]
 
 
-def _check(folder: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The export in `folder`, checked (see the module's description); its manifest."""
+def _check(folder: Path, con: duckdb.DuckDBPyConnection, copy: Path) -> dict[str, Any]:
+    """The export in `folder`, checked (see the module's description), its files copied into `copy` as they were
+    verified (read once); its manifest."""
     manifest = _manifest(folder)
+    verified = {}
     for name in (ITEMS, UNITS):
-        if _sha256(folder / name, PARQUET_LIMIT) != manifest["sha256"][name].lower():
+        data = _read(folder / name, PARQUET_LIMIT)
+        if hashlib.sha256(data).hexdigest() != manifest["sha256"][name].lower():
             raise _Refused(f"{name} 的 SHA-256 校验值与 {MANIFEST} 不符：文件在导出后被改动或传送中损坏，拒绝使用；请该单位重新导出")
+        verified[name] = data
+    copy.mkdir(mode=0o700)
+    for name, data in verified.items():
+        (copy / name).write_bytes(data)
     import duckdb  # noqa: PLC0415 - only an overview needs it
 
     for name in (ITEMS, UNITS):
         try:
-            columns = _columns(con, folder / name)
+            columns = _columns(con, copy / name)
         except duckdb.Error as exc:
             raise _Refused(f"{name} 无法读取：{exc}") from None
         if columns != list(manifest["schema"][name]):
@@ -254,6 +260,7 @@ def find(exports: Path, network: Network | None, shown: Path | None = None) -> F
     problems: list[Problem] = []
     import duckdb  # noqa: PLC0415 - only an overview needs it
 
+    stage = Stage()  # what DuckDB reads
     with duckdb.connect() as con:
         for entry in sorted(os.scandir(exports), key=lambda e: e.name):
             where = f"{label.as_posix()}/{entry.name}"
@@ -268,8 +275,9 @@ def find(exports: Path, network: Network | None, shown: Path | None = None) -> F
                 problems.append(Problem(where, f"{where}：“{entry.name}”{why}，已跳过", refused=False))
                 continue
             folder = Path(entry.path)
+            copy = Path(stage.name) / entry.name
             try:
-                manifest = _check(folder, con)
+                manifest = _check(folder, con, copy)
             except _Refused as exc:
                 problems.append(Problem(where, f"{where}：{exc}"))
                 continue
@@ -279,9 +287,9 @@ def find(exports: Path, network: Network | None, shown: Path | None = None) -> F
             office = manifest["office"]
             counties.append(County(entry.name, peer.name, office["county"], office["short_name"], manifest["audience"],
                                    str(manifest.get("generated", "")), str(manifest.get("sqmy_version", "")), manifest["rows"][ITEMS],
-                                   folder))
+                                   copy))
     listed = {office: n for n, office in enumerate(offices)}
-    return Found(tuple(sorted(counties, key=lambda c: listed[c.office])), tuple(problems))  # in units/network.yml's order
+    return Found(tuple(sorted(counties, key=lambda c: listed[c.office])), tuple(problems), stage)  # in units/network.yml's order
 
 
 # --- the figures ------------------------------------------------------------------------------------------------------
