@@ -328,6 +328,21 @@ def test_questions_in_a_terminal(tmp_path: Path, pinned_git: None, sqmy: Invoke,
     assert all(str(r["from"]) == TODAY for p in people for r in p["roles"])
 
 
+def test_questions_in_a_terminal_ask_for_the_chosen_forges_account(tmp_path: Path, pinned_git: None, sqmy: Invoke,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_office, "_interactive", lambda: True)
+    replies = ["商南县"] + [v for pid, (name, email, github, _) in PEOPLE.items() for v in (pid, name, email, github)]
+    replies.append("sqmy @ https://git.example.org/sqmy.whl")
+    result = sqmy("init", str(tmp_path / "office"), "--forge", "gitea", input="\n".join(replies) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "审定人的 Gitea 账号（不在 Gitea 上审核可留空）" in result.output
+    assert "GitHub" not in result.output
+    people = yaml.safe_load((tmp_path / "office" / "units" / "people.yml").read_text("utf-8"))
+    assert [(p["gitea"], "github" in p) for p in people] == [(entry[2], False) for entry in PEOPLE.values()]
+    assert (tmp_path / "office" / ".gitea" / "sqmy-requirements.txt").read_text("utf-8").splitlines()[-1] == "sqmy @ https://git.example.org/sqmy.whl"
+    assert not (tmp_path / "office" / ".github").exists()
+
+
 def test_a_bad_package_line_is_refused(tmp_path: Path, answers: Path, pinned_git: None, sqmy: Invoke) -> None:
     result = sqmy("init", str(tmp_path / "office"), "--answers", str(answers), "--sqmy-package", "--index-url https://evil.example/simple")
     assert result.exit_code == 2
@@ -336,7 +351,7 @@ def test_a_bad_package_line_is_refused(tmp_path: Path, answers: Path, pinned_git
 
 def test_the_office_workflows_are_this_repositorys_but_for_how_sqmy_is_installed() -> None:
     shipped = sorted((defaults.FOLDER / "office" / "github" / "workflows").glob("*.yml"))
-    assert {p.name for p in shipped} == {"review-check.yml", "review-bridge.yml", "review-event.yml", "site.yml", "stats.yml", "remind.yml"}
+    assert {p.name for p in shipped} == {"review-check.yml", "review-bridge.yml", "review-event.yml", "site.yml", "stats.yml", "remind.yml", "intake.yml"}
     for path in shipped:
         ours = (REPO / ".github" / "workflows" / path.name).read_text("utf-8").splitlines()
         theirs = path.read_text("utf-8").splitlines()

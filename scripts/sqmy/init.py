@@ -7,8 +7,10 @@ committed with the office clerk as author and committer, and only then renamed t
 nothing behind, and a second run finds DIR no longer empty and refuses, changing nothing.
 
 The files come from sqmy/defaults/office/: names ending in .j2 are Jinja templates of the answers, the
-workflows are copied as they are (GitHub's `${{ }}` is not Jinja's). The office's CI installs sqmy as
-.github/sqmy-requirements.txt says (an answer; by default the version that made the office).
+workflows are copied as they are (GitHub's `${{ }}` is not Jinja's). Which files, and in which folder, depends on
+the forge the answers name (`forge`, recorded in units/office.yml): GitHub's own from github/ into .github/, or
+for Gitea (.gitea/) and Forgejo (.forgejo/) their version derived from them, a file under gitea/ overriding
+(forgefiles.py). The office's CI installs sqmy as <folder>/sqmy-requirements.txt says (a required answer).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, defaults, generate, registry, schema, yamlsrc
+from . import __version__, defaults, forgefiles, generate, registry, schema, yamlsrc
 from .errors import SqmyError
 from .fsutil import write_text
 from .gitio import Git
@@ -34,7 +36,7 @@ from .paths import Repo
 SKELETON = defaults.FOLDER / "office"
 REQUIRED_ROLES = (schema.OFFICE, schema.FIRST, schema.SECOND, schema.FINAL)
 ROLES = (*REQUIRED_ROLES, schema.EXPERT)
-PERSON_FIELDS = ("id", "name", "email", "title", "unit", "kind", "github", "phone")
+PERSON_FIELDS = ("id", "name", "email", "title", "unit", "kind", "github", "gitea", "phone")
 UNIT_FIELDS = ("id", "name", "short", "kind", "quota")
 MAX_ANSWERS_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -128,21 +130,35 @@ def read_answers(path: Path) -> Raw:
     return Raw(dict(doc.data or {}), doc, shown)
 
 
-PERSON_OPTION = ("id", "name", "email", "github")  # the last may be left out: an office may review without GitHub
+PERSON_OPTION = ("id", "name", "email", "login")  # the last may be left out: an office may review without the forge
 
 
-def person_option(text: str, option: str) -> dict[str, str]:
-    """`编号,姓名,邮箱[,GitHub账号]` (commas half- or full-width) as a person's answers."""
+def login_key(forge: str) -> str:
+    """The people.yml field of a person's account on `forge`: github, or gitea (Gitea and Forgejo)."""
+    return "github" if forge == "github" else "gitea"
+
+
+def person_option(text: str, option: str, forge: str = "github") -> dict[str, str]:
+    """`编号,姓名,邮箱[,账号]` (commas half- or full-width) as a person's answers; the account is on `forge`."""
     parts = [p.strip() for p in re.split(r"[,，]", text)]
     if len(parts) not in (len(PERSON_OPTION) - 1, len(PERSON_OPTION)) or not all(parts):
-        raise SqmyError(f"{option} 的值“{text}”应写作“编号,姓名,邮箱[,GitHub账号]”，如 li-ming,李明,li.ming@example.org,liming")
-    return dict(zip(PERSON_OPTION, parts, strict=False))
+        raise SqmyError(f"{option} 的值“{text}”应写作“编号,姓名,邮箱[,{generate.FORGE_NAMES[forge]}账号]”，如 li-ming,李明,li.ming@example.org,liming")
+    keys = [*PERSON_OPTION[:-1], login_key(forge)]
+    return dict(zip(keys, parts, strict=False))
+
+
+def chosen_forge(raw: Raw) -> str:
+    """The forge the answers name (github when they name none or something else, which complete() reports)."""
+    forge = raw.get(["forge"])
+    return forge if isinstance(forge, str) and forge in generate.FORGES else "github"
 
 
 def questions(raw: Raw) -> list[Question]:
     """The answers still missing, in the order a terminal asks them: the required ones, and the GitHub account of
     a person the terminal is asked for (optional: an office may review without GitHub)."""
     missing = []
+    login = login_key(chosen_forge(raw))
+    site = generate.FORGE_NAMES[chosen_forge(raw)]
     if not _given(raw.get(["county"])):
         missing.append(Question(("county",), "县（区、市）名，如“商南县”", "县名"))
     people = raw.get(["people"])
@@ -152,11 +168,12 @@ def questions(raw: Raw) -> list[Question]:
             continue  # several people for the role: each is checked in full later
         what = _ROLE_WORDS[role]
         for key, label, name in (("id", "编号（小写拼音，如 li-ming）", "编号"), ("name", "姓名", "姓名"),
-                                 ("email", "邮箱（与 Git 提交用的邮箱一致）", "邮箱"), ("github", " GitHub 账号（不在 GitHub 上审核可留空）", " GitHub 账号")):
+                                 ("email", "邮箱（与 Git 提交用的邮箱一致）", "邮箱"),
+                                 (login, f" {site} 账号（不在 {site} 上审核可留空）", f" {site} 账号")):
             asked = [q for q in missing if q.path[:2] == ("people", role)]
-            if key == "github" and asked and not (isinstance(entry, dict) and _given(entry.get(key))):  # with the rest of a person asked for
+            if key == login and asked and not (isinstance(entry, dict) and _given(entry.get(key))):  # with the rest of a person asked for
                 missing.append(Question(("people", role, key), f"{what}的{label}", f"{what}的{name}", required=False))
-            elif key != "github" and (not isinstance(entry, dict) or not _given(entry.get(key))):
+            elif key != login and (not isinstance(entry, dict) or not _given(entry.get(key))):
                 missing.append(Question(("people", role, key), f"{what}的{label}", f"{what}的{name}"))
     if not _given(raw.get(["sqmy_package"])):
         missing.append(Question(("sqmy_package",), "工作流从哪里安装 sqmy（pip 依赖说明，如 sqmy @ git+https://…@版本标签，"
@@ -182,6 +199,7 @@ class Person:
     github: str | None = None
     phone: str | None = None
     roles: tuple[str, ...] = ()
+    gitea: str | None = None  # the account on Gitea or Forgejo
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,21 @@ class Answers:
     units: tuple[Mapping[str, Any], ...]
     key_topics: tuple[Mapping[str, str], ...]
     custom_units: bool
+    forge: str = "github"  # where the office's repository is hosted: github, gitea or forgejo
+
+    @property
+    def forge_name(self) -> str:
+        return generate.FORGE_NAMES[self.forge]
+
+    @property
+    def forge_dir(self) -> str:
+        """.github, .gitea or .forgejo: where the forge reads workflows, templates and CODEOWNERS."""
+        return generate.FOLDERS[self.forge]
+
+    @property
+    def mirrored_actions(self) -> list[str]:
+        """The actions the office's workflows use (what an intranet Gitea or Forgejo must mirror)."""
+        return forgefiles.mirrored_actions(self.forge)
 
     @property
     def level(self) -> str:
@@ -220,6 +253,7 @@ class Answers:
 ANSWER_KEYS = (
     "county", "name", "short_name", "journal_title", "journal_editor", "year", "start", "body_max_chars", "transfer_due_days",
     "instruction_due_days", "letter_prefix", "print_count", "repository_url", "sqmy_package", "people", "units", "key_topics",
+    "forge",
 )
 
 
@@ -255,7 +289,7 @@ def complete(raw: Raw, today: dt.date) -> Answers:
         repository_url=c.text(["repository_url"], None),
         sqmy_package=c.requirement(),
         people=c.people(level, {str(u.get("id")) for u in units}),
-        units=units, key_topics=c.key_topics(year), custom_units=custom,
+        units=units, key_topics=c.key_topics(year), custom_units=custom, forge=c.forge(),
     )
     if c.problems:
         raise SqmyError("答案有错误，未做任何改动：\n" + "\n".join(c.problems))
@@ -289,6 +323,16 @@ class _Checker:
             self.problem(path, f"{label} 中有换行或控制字符")
             return default
         return value.strip()
+
+    def forge(self) -> str:
+        value = self.raw.get(["forge"])
+        if value is None or value == "":
+            return "github"
+        if value not in generate.FORGES:
+            self.problem(["forge"], f"forge 应为 {'、'.join(generate.FORGES)} 之一（代码托管平台：GitHub，或单位内网的 Gitea、Forgejo），"
+                                    f"现在是“{value}”")
+            return "github"
+        return str(value)
 
     def integer(self, path: Sequence[str], default: Any, low: int, high: int) -> Any:
         value = self.raw.get(path)
@@ -380,7 +424,7 @@ class _Checker:
 
     def _person(self, path: list[str | int], entry: Any, role: str, level: str, unit_ids: set[str]) -> Person | None:
         if not isinstance(entry, dict):
-            self.problem(path, f"{_ROLE_WORDS[role]}应写作 {{id: 编号, name: 姓名, email: 邮箱, github: GitHub 账号}}")
+            self.problem(path, f"{_ROLE_WORDS[role]}应写作 {{id: 编号, name: 姓名, email: 邮箱, github: GitHub 账号}}（内网 Gitea、Forgejo 的账号写 gitea）")
             return None
         ok = True
         for key in entry:
@@ -392,7 +436,7 @@ class _Checker:
         record = {
             "id": entry.get("id"), "name": entry.get("name"), "kind": entry.get("kind", kind), "unit": entry.get("unit", unit),
             "email": entry.get("email"), "title": entry.get("title", title.replace("县", level)),
-            "github": entry.get("github"), "phone": entry.get("phone"),
+            "github": entry.get("github"), "gitea": entry.get("gitea"), "phone": entry.get("phone"),
         }
         record = {k: v for k, v in record.items() if v not in (None, "")}
         for key, label in (("id", "编号"), ("name", "姓名"), ("email", "邮箱")):
@@ -411,7 +455,7 @@ class _Checker:
         if not ok:
             return None
         return Person(record["id"], record["name"], record["email"], record["kind"], record["unit"], record.get("title", ""),
-                      record.get("github"), record.get("phone"), (role,))
+                      record.get("github"), record.get("phone"), (role,), record.get("gitea"))
 
     def units(self, year: int, county: str, short_name: str, level: str) -> tuple[tuple[Mapping[str, Any], ...], bool]:
         given = self.raw.get(["units"])
@@ -510,22 +554,9 @@ def default_units(year: int, county: str, short_name: str, level: str) -> tuple[
 # --- the files ----------------------------------------------------------------------------
 
 
-def _target_name(relative: Path) -> Path:
-    """Where a skeleton file goes in the office: github/ is .github/, site/ is templates/site/, gitignore is .gitignore."""
-    parts = list(relative.parts)
-    if parts[0] == "github":
-        parts[0] = ".github"
-    elif parts[0] == "site":
-        parts[:1] = ["templates", "site"]
-    elif parts == ["gitignore"]:
-        parts = [".gitignore"]
-    if parts[-1].endswith(".j2"):
-        parts[-1] = parts[-1].removesuffix(".j2")
-    return Path(*parts)
-
-
 def render(answers: Answers) -> dict[str, str]:
-    """Every file of the new office but the generated ones (CODEOWNERS, allowed_signers): POSIX path -> text."""
+    """Every file of the new office but the generated ones (CODEOWNERS, allowed_signers): POSIX path -> text.
+    Which files and where depends on the forge (forgefiles.skeleton): GitHub's own, or their Gitea/Forgejo version."""
     import jinja2  # noqa: PLC0415 - only `sqmy init` renders these
 
     from .intake.new import yaml_scalar  # noqa: PLC0415 - the one way sqmy writes a YAML value into a template
@@ -535,13 +566,19 @@ def render(answers: Answers) -> dict[str, str]:
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["yaml"] = yaml_scalar
+    forge = answers.forge
     files: dict[str, str] = {}
-    for path in sorted(SKELETON.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
+    for where, path in forgefiles.skeleton(forge).items():
         relative = path.relative_to(SKELETON)
-        rendered = path.suffix == ".j2"  # the rest (the workflows) is copied as it is
-        files[_target_name(relative).as_posix()] = env.get_template(relative.as_posix()).render(a=answers) if rendered else path.read_text("utf-8")
+        # the workflows are copied as they are (GitHub's ${{ }} is not Jinja's)
+        text = env.get_template(relative.as_posix()).render(a=answers) if path.suffix == ".j2" else path.read_text("utf-8")
+        if forge != "github" and relative.parts[0] == "github" and relative.parent.name == "workflows":
+            derived = forgefiles.derive_workflow(path.name, text, forge, answers.forge_name)
+            assert derived is not None  # skeleton() leaves the GitHub-only ones out
+            text = derived
+        elif forge != "github" and relative.parts[0] == "github":  # the forge's own files (gitea/) are as they are
+            text = forgefiles.forge_paths(text, forge)
+        files[where] = text
     return files
 
 

@@ -110,6 +110,7 @@ class Office:
     bridge_email: str | None = None
     bridge_ssh_key: str | None = None
     issues_before: int = 0  # journal issues published before the first year in the repository (总期号)
+    forge: str = "github"  # where the repository is hosted: github, gitea or forgejo (which files sqmy generate writes)
 
 
 _FALLBACK_OFFICE = Office("", "", "", "社情民意信息", "", None, {}, 30, 1500, False, None)
@@ -531,6 +532,7 @@ def _office(d: dict[str, Any]) -> Office:
         bridge_name=(d.get("bridge") or {}).get("name") or "sqmy-bridge",
         bridge_email=(d.get("bridge") or {}).get("email"),
         bridge_ssh_key=(d.get("bridge") or {}).get("ssh_key"),
+        forge=d.get("forge") or "github",
     )
 
 
