@@ -11,7 +11,7 @@ import click
 
 from .. import registry, schema, status
 from ..dates import today
-from ..errors import EXIT_FINDINGS, EXIT_OK, Refused
+from ..errors import EXIT_FINDINGS, EXIT_OK, Refused, SqmyError
 from ..findings import ERROR
 from .base import FORMAT, _json, _repo, main
 
@@ -105,26 +105,47 @@ def audit(since: str | None, rev: str | None, fmt: str) -> None:
 
 @main.command()
 @click.option("--check", is_flag=True, help="只检查生成的文件是否与名册一致（不一致时退出码 1），不写入")
-def generate(check: bool) -> None:
-    """根据名册生成 .github/CODEOWNERS 和 .github/allowed_signers（审核签名用的公钥清单）。"""
+@click.option("--forge", type=click.Choice(["github", "gitea", "forgejo"]), default=None,
+              help="代码托管平台；默认按 units/office.yml 的 forge（不写为 github）。与 office.yml 不同时拒绝：先由办公室修改 office.yml")
+def generate(check: bool, forge: str | None) -> None:
+    """根据名册生成 CODEOWNERS、allowed_signers（审核签名用的公钥清单）和委员提交信息的表单，写在代码托管平台读取的位置。
+
+    units/office.yml 的 forge 决定平台：github 写入 .github/，gitea 写入 .gitea/，forgejo 写入 .forgejo/；
+    Gitea 和 Forgejo 的 CODEOWNERS 用 Go 正则表达式和名册中的 gitea 账号。
+    """
     from .. import generate as generate_mod  # imported when used: startup time matters
     repo = _repo()
     reg, found = registry.load(repo)
     if any(f.severity == ERROR for f in found):
         raise Refused("registry-invalid", f"名册有错误，请先修正：{found[0].text()}")
-    wanted = generate_mod.files(repo, reg, today())
+    recorded = reg.office.forge
+    if forge is not None and forge != recorded:
+        raise SqmyError(
+            f"units/office.yml 记录的代码托管平台是 {recorded}（forge: {recorded}），与 --forge {forge} 不同：生成的文件只按名册生成。"
+            f"要换用 {generate_mod.FORGE_NAMES[forge]}，请先由办公室把 units/office.yml 的 forge 改为 {forge} 并提交，再运行 sqmy generate"
+        )
+    day = today()
+    wanted = generate_mod.files(repo, reg, day, recorded)
+    shadows = generate_mod.shadowing(repo, recorded)
+    for path in shadows:
+        click.echo(f"{repo.display(path)} 使 {generate_mod.FORGE_NAMES[recorded]} 不读取生成的 "
+                   f"{generate_mod.forge_path(recorded, 'CODEOWNERS').as_posix()}（它只读找到的第一个）：请删除 {repo.display(path)}")
+    for path in generate_mod.leftovers(repo, reg, day, recorded):
+        click.echo(f"{repo.display(path)} 是为别的代码托管平台生成的，{generate_mod.FORGE_NAMES[recorded]} 不读它：可以删除")
     if check:
         old = generate_mod.stale(wanted)
         for g in old:
             click.echo(f"{repo.display(g.path)} 与名册不一致：请运行 sqmy generate 并提交")
-        if not old:
+        if not old and not shadows:
             click.echo("生成的文件与名册一致。")
-        sys.exit(EXIT_FINDINGS if old else EXIT_OK)
+        sys.exit(EXIT_FINDINGS if old or shadows else EXIT_OK)
     changed = generate_mod.write(wanted)
     for g in changed:
         click.echo(f"已更新 {repo.display(g.path)}")
     if not changed:
         click.echo("生成的文件已是最新。")
+    if shadows:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.group()
@@ -150,3 +171,53 @@ def bridge_github(event_path: Path, event_name: str | None, pull_path: Path | No
     outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path, activity_path)
     click.echo(outcome.reply)
     sys.exit(outcome.code)
+
+
+def _bridge_gitea(forge: str, event_path: Path | None, event_name: str | None, pull_path: Path | None, review_path: Path | None,
+                  activity_path: Path | None, pending_path: Path | None) -> None:
+    from .. import bridge as bridge_mod  # imported when used: startup time matters
+    if (event_path is None) == (pending_path is None):
+        raise click.UsageError("请给出 --event（一次评论或审查）或 --pending（定时查找的审查），只给其中一个")
+    repo = _repo()
+    if pending_path is not None:
+        polled = bridge_mod.poll(repo, pending_path, today(), forge)
+        click.echo(polled.reply, nl=False)
+        sys.exit(polled.code)
+    assert event_path is not None
+    outcome = bridge_mod.handle(repo, event_path, event_name or "", today(), pull_path, activity_path, forge=forge, review_path=review_path)
+    click.echo(outcome.reply)
+    sys.exit(outcome.code)
+
+
+def _gitea_command(forge: str, site: str) -> None:
+    summary = (
+        f"把 {site} 的评论（issue_comment）或审查事件变成当前分支上的审核提交，输出要回复在拉取请求上的文字。\n\n"
+        f"审核人按名册中的 gitea 账号查找。{site} 的审查事件不写审查的版本，须用 --review 提供 API 中的这次审查（commit_id）；"
+        "评论只对评论时的版本有效（--activity 为拉取请求的时间线）：分支此后有推送时不记录，并说明原因。"
+        "--pending 用于定时运行：对一个拉取请求，记录尚未记录的“批准”“请求变更”（和写了斜杠命令的“评论”审查），"
+        "只记录在当前版本上给出的审查；分支上已有 Review-Forge 标记的跳过，已回复过的（机器人回复中的隐藏标记）不再回复。"
+        "名册取自受信任的基准分支（--rules-from）。退出码：0 已记录，1 拒绝（账号未登记、没有角色、复刻仓库、分支已变动、按钮和文字不一致……），"
+        "2 不是审核事件或事件有误（--pending：没有要处理的审查）。"
+    )
+
+    @bridge.command(forge, help=summary)
+    @click.option("--event", "event_path", type=click.Path(dir_okay=False, path_type=Path), help="事件文件（GITHUB_EVENT_PATH）")
+    @click.option("--event-name", envvar="GITHUB_EVENT_NAME",
+                  help="事件名称（默认取 GITHUB_EVENT_NAME）：pull_request_review 或 issue_comment（也认 Gitea 网络钩子的名称）")
+    @click.option("--pending", "pending_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"定时查找：一个拉取请求的 JSON 文件 {{bot, pull, reviews, comments}}（{site} API 的机器人账号 user.login、pulls/编号、"
+                       "pulls/编号/reviews、issues/编号/comments；先取审查和评论，最后取拉取请求）")
+    @click.option("--pull-request", "pull_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"拉取请求的 JSON（{site} API 的 repos/…/pulls/编号）；评论事件必需")
+    @click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"这次审查的 JSON（{site} API 的 repos/…/pulls/编号/reviews 中的一条）；审查事件必需，其中的 commit_id 是审查时的版本")
+    @click.option("--activity", "activity_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"分支的推送记录：拉取请求的时间线（{site} API 的 repos/…/issues/编号/timeline，其中 pull_push 为推送），用于确认评论之后分支没有变动")
+    def command(event_path: Path | None, event_name: str | None, pull_path: Path | None, review_path: Path | None, activity_path: Path | None,
+                pending_path: Path | None) -> None:
+        _bridge_gitea(forge, event_path, event_name, pull_path, review_path, activity_path, pending_path)
+
+
+
+_gitea_command("gitea", "Gitea")
+_gitea_command("forgejo", "Forgejo")
