@@ -76,8 +76,9 @@ def check_choices(reg: Registry, spec: NewItem) -> None:
         raise SqmyError("；".join(problems))
 
 
-def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | None = None) -> Path:
-    """Write the item and return its path; `body` (from `sqmy import`) replaces the template's body."""
+def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | None = None, item_id: str | None = None) -> Path:
+    """Write the item and return its path; `body` (from `sqmy import`) replaces the template's body;
+    `item_id` (from `sqmy intake`, rewriting its own item) replaces a new id."""
     check_choices(reg, spec)
     template_path, shown, _ = defaults.choose(repo.rules_root, TEMPLATE)
     try:
@@ -95,7 +96,7 @@ def write(repo: Repo, reg: Registry, spec: NewItem, today: dt.date, body: str | 
     year_dir = repo.items_dir / str(today.year)
     check_folders(repo, year_dir)
     taken = {p.stem for p in load.item_files(repo)}
-    item_id = new_id(spec.authors[0], today, taken)
+    item_id = item_id or new_id(spec.authors[0], today, taken)
     try:
         text = env.from_string(source).render(
             id=item_id, title=spec.title, authors=list(spec.authors), unit=spec.unit,
