@@ -285,6 +285,18 @@ def to_json(results: Sequence[Result]) -> str:
     return json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2)
 
 
+def brief(repo: Repo, reg: Registry, archive_items: Sequence[Item], item_id: str, title: str, body: str, today: dt.date) -> list[dict[str, Any]]:
+    """The reports like `title` and `body` (item `item_id` itself left out) as JSON rows without the shared passages,
+    each with its source's name: what `sqmy status` and a form's reply show."""
+    found = build(repo, reg, archive_items, today).check(body, title, [item_id], SOURCES, evidence=False)
+    rows = []
+    for f in found:
+        row = f.to_json()
+        del row["shared"], row["shared_chars"]
+        rows.append({**row, "source_name": SOURCE_NAMES[f.source]})
+    return rows
+
+
 # --- for reviews and checks --------------------------------------------------
 
 

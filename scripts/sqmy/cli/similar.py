@@ -226,14 +226,7 @@ def similar_of(repo: Any, loaded: Any, item_id: str, day: Any) -> list[dict[str,
         return []
     try:
         archive = loaded.items if repo.rules is None else likeness.archive(repo, day)
-        corpus = likeness.build(repo, loaded.registry, archive, day)
-        found = corpus.check(item.body, item.title, [item.id], likeness.SOURCES, evidence=False)
+        return likeness.brief(repo, loaded.registry, archive, item.id, item.title, item.body, day)
     except SqmyError as exc:
         _stderr(f"查重未能完成：{exc.message}")
         return []
-    rows = []
-    for f in found:
-        row = f.to_json()
-        del row["shared"], row["shared_chars"]
-        rows.append({**row, "source_name": likeness.SOURCE_NAMES[f.source]})
-    return rows

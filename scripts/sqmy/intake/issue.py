@@ -449,16 +449,9 @@ def _write(repo: Repo, git: Git, reg: Registry, issue: Issue, form: dict[str, st
 def _similar(repo: Repo, reg: Registry, item_id: str, title: str, body: str, today: dt.date) -> list[dict[str, Any]]:
     """查重 against the archive and lists of the trusted checkout (`--rules-from`, else this one)."""
     try:
-        corpus = likeness.build(repo, reg, likeness.archive(repo, today), today)
-        found = corpus.check(body, title, [item_id], likeness.SOURCES, evidence=False)
+        return likeness.brief(repo, reg, likeness.archive(repo, today), item_id, title, body, today)
     except SqmyError:
         return []
-    rows = []
-    for f in found:
-        row = f.to_json()
-        del row["shared"], row["shared_chars"]
-        rows.append({**row, "source_name": likeness.SOURCE_NAMES[f.source]})
-    return rows
 
 
 def _phone(repo: Repo, reg: Registry, answers: Answers, out: Outcome) -> None:
