@@ -119,6 +119,19 @@ def test_opened_issue_becomes_a_commit_on_its_own_branch_and_the_phone_goes_to_t
     assert o.audit() == []
 
 
+@pytest.mark.parametrize(("login", "said"), [
+    ("sample-wangfu", "提交账号 sample-wangfu 是反映人 王复 本人"),
+    ("sample-lichu", "提交账号 sample-lichu 是名册中的 李初，不是反映人本人（代为提交）：请初审人员向反映人核实"),
+    ("wangfu-cppcc", "提交账号 wangfu-cppcc 不在名册中（名册的 github 账号）：请初审人员向反映人核实"),
+])
+def test_the_pull_request_says_whether_the_submitting_account_is_the_reporter(office_git: Office, tmp_path: Path, login: str, said: str) -> None:
+    """Anyone who can open an issue can name any member as 反映人: the first reviewer is told who submitted it."""
+    data = event(user={"login": login, "id": 1})
+    result, out = intake(office_git, save(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert f"- 说明：{said}" in out["pr_body"].splitlines()
+
+
 def test_running_twice_changes_nothing(office_git: Office, tmp_path: Path) -> None:
     o = office_git
     path = save(tmp_path, event())

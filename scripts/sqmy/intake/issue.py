@@ -432,7 +432,7 @@ def _write(repo: Repo, git: Git, reg: Registry, issue: Issue, form: dict[str, st
         out.similar = found
         _phone(repo, reg, answers, out)
         out.pr_title = f"社情民意信息：{title}"
-        out.pr_body = _pr_body(reg, issue, answers, relative, found, notes)
+        out.pr_body = _pr_body(reg, issue, answers, relative, found, [*notes, _account(reg, issue, answers)])
         out.reply = _reply(reg, answers, out, found, notes, existed=state.exists)
         return out
     finally:
@@ -525,6 +525,18 @@ def _problem_reply(problems: list[str]) -> str:
     lines = ["信息还没有整理成功，请按下面的说明修改后，编辑本议题重新提交（保存后会自动重新处理）：", ""]
     lines += [f"{n}. {p}" for n, p in enumerate(problems, 1)]
     return "\n".join(lines)
+
+
+def _account(reg: Registry, issue: Issue, answers: Answers) -> str:
+    """Who submitted the form, as the forge knows them, against the registry: anyone who can open an issue can name
+    any member as 反映人, so the first reviewer is told when the account is not the reporter's."""
+    person = reg.person_by_login(issue.forge, issue.login) if issue.login else None
+    if person is None:
+        field = "github" if issue.forge == "github" else "gitea"
+        return f"提交账号 {issue.login or '（未知）'} 不在名册中（名册的 {field} 账号）：请初审人员向反映人核实"
+    if person.id in answers.authors:
+        return f"提交账号 {issue.login} 是反映人 {person.name} 本人"
+    return f"提交账号 {issue.login} 是名册中的 {person.name}，不是反映人本人（代为提交）：请初审人员向反映人核实"
 
 
 def _pr_body(reg: Registry, issue: Issue, answers: Answers, path: str, found: list[dict[str, Any]], notes: list[str]) -> str:
