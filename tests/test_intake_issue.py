@@ -108,6 +108,9 @@ def test_opened_issue_becomes_a_commit_on_its_own_branch_and_the_phone_goes_to_t
         assert PHONE not in shown
         assert "1234 5678" not in shown
     assert "139****5678" in "\n".join(out["office"])
+    office = out["pr_body"].split("### 请办公室处理", 1)[1].split("###", 1)[0]  # the office is told where the number is
+    assert "139****5678" in office
+    assert "议题 #12" in office
     assert "已收到，整理为信息" in out["reply"]
     assert "Closes #12" in out["pr_body"]
     # the audit of the pull request (and of all history once merged) is clean

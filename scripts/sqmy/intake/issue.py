@@ -432,7 +432,7 @@ def _write(repo: Repo, git: Git, reg: Registry, issue: Issue, form: dict[str, st
         out.similar = found
         _phone(repo, reg, answers, out)
         out.pr_title = f"社情民意信息：{title}"
-        out.pr_body = _pr_body(reg, issue, answers, relative, found, [*notes, _account(reg, issue, answers)])
+        out.pr_body = _pr_body(reg, issue, answers, relative, found, [*notes, _account(reg, issue, answers)], out.office)
         out.reply = _reply(reg, answers, out, found, notes, existed=state.exists)
         return out
     finally:
@@ -483,8 +483,9 @@ def _phone(repo: Repo, reg: Registry, answers: Answers, out: Outcome) -> None:
 
     write_text(path, ("\ufeff" if bom else "") + text)
     out.registry.append("units/people.yml")
-    out.office.append(f"表单中有{person.name}的联系电话（{masked}），名册中还没有：已写入本检出的 units/people.yml，"
-                      "请办公室核实后单独提交（名册的修改不能和信息放在同一个提交或拉取请求里）")
+    out.office.append(f"表单中有{person.name}的联系电话（{masked}），名册中还没有：请办公室在议题 #{out.issue} 中查看完整号码，核实后登记到"
+                      " units/people.yml 并单独提交（名册的修改不能和信息放在同一个提交或拉取请求里；在本机运行 sqmy intake 时已写入检出的"
+                      " units/people.yml）")
 
 
 def _names(reg: Registry, authors: tuple[str, ...]) -> str:
@@ -539,7 +540,8 @@ def _account(reg: Registry, issue: Issue, answers: Answers) -> str:
     return f"提交账号 {issue.login} 是名册中的 {person.name}，不是反映人本人（代为提交）：请初审人员向反映人核实"
 
 
-def _pr_body(reg: Registry, issue: Issue, answers: Answers, path: str, found: list[dict[str, Any]], notes: list[str]) -> str:
+def _pr_body(reg: Registry, issue: Issue, answers: Answers, path: str, found: list[dict[str, Any]], notes: list[str],
+             office: list[str]) -> str:
     unit = reg.units[answers.unit]
     lines = [
         f"由表单提交（议题 #{issue.number}{'，' + issue.login if issue.login else ''}），sqmy intake 整理。",
@@ -551,6 +553,8 @@ def _pr_body(reg: Registry, issue: Issue, answers: Answers, path: str, found: li
         f"- 来源：{answers.source}",
     ]
     lines += [f"- 说明：{n}" for n in notes]
+    if office:  # personal data masked: the full number stays in the issue
+        lines += ["", "### 请办公室处理", "", *(f"- {n}" for n in office)]
     lines += ["", "### 查重", ""] + (_similar_lines(found) or ["没有发现相似的信息。"])
     lines += ["", f"Closes #{issue.number}"]
     return "\n".join(lines)
