@@ -95,9 +95,9 @@ def test_opened_issue_becomes_a_commit_on_its_own_branch_and_the_phone_goes_to_t
     assert str(front["submitted"]) == "2026-11-28"
     assert "幸福里" in text
     assert "## 二、意见建议" in text
-    # the commit: one file, by the registered reporter, committed by the bot, marked with the issue
+    # the commit: one file, made by the bot (author and committer: the reporter is the item's author), marked with the issue
     log = o.git("log", "-1", "--format=%an|%ae|%cn|%(trailers:key=Intake-Issue,valueonly)", BRANCH).strip()
-    assert log == "王复|wang.fu@sample.example|sqmy-bridge|12"
+    assert log == "sqmy-bridge|bridge@sample.example|sqmy-bridge|12"  # units/office.yml bridge
     assert o.git("diff", "--name-only", f"main..{BRANCH}").split() == [f"items/2026/{out['item']}.md"]
     # the phone: in units/people.yml of the checkout, for the office to commit; nowhere else
     people = yaml.safe_load((o.root / "units" / "people.yml").read_text("utf-8"))
@@ -149,7 +149,7 @@ def test_running_twice_changes_nothing(office_git: Office, tmp_path: Path) -> No
     assert len(o.git("worktree", "list").splitlines()) == 1  # no worktree left behind
 
 
-def test_a_reporter_without_email_is_committed_by_the_bot(office_git: Office, tmp_path: Path) -> None:
+def test_a_reporter_without_email_is_filed_and_the_audit_is_clean(office_git: Office, tmp_path: Path) -> None:
     o = office_git
     people = o.root / "units" / "people.yml"
     people.write_text(people.read_text("utf-8") + "- id: liu-min\n  name: 刘敏\n  kind: 委员\n  unit: chengguan-lianluozu\n", "utf-8")

@@ -322,11 +322,12 @@ def _branch_state(git: Git, branch: str, base: str, number: int) -> _Branch:
     return state
 
 
-def _identity(reg: Registry, authors: tuple[str, ...]) -> dict[str, str]:
+def _identity(reg: Registry) -> dict[str, str]:
+    """The commit is the bridge's, author and committer: the bot made it (the reporters are the item's `authors`, and the
+    issue names who asked). A commit in a reporter's name would claim what they did not do, and could never carry
+    their signature where the office requires signed commits; the bridge's signs with its own key."""
     bot_name, bot_email = reg.office.bridge_name or "sqmy-bridge", reg.office.bridge_email or DEFAULT_BOT_EMAIL
-    first = reg.people[authors[0]]
-    name, email = (first.name, first.email) if first.email else (bot_name, bot_email)
-    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": bot_name, "GIT_COMMITTER_EMAIL": bot_email}
+    return {"GIT_AUTHOR_NAME": bot_name, "GIT_AUTHOR_EMAIL": bot_email, "GIT_COMMITTER_NAME": bot_name, "GIT_COMMITTER_EMAIL": bot_email}
 
 
 # --- the whole run ------------------------------------------------------------------------------------------------
@@ -423,7 +424,7 @@ def _write(repo: Repo, git: Git, reg: Registry, issue: Issue, form: dict[str, st
             git_wt = Git(tree)
             try:
                 git_wt.commit_paths([relative, *([state.path] if state.path and state.path != relative else [])], message,
-                                    env=_identity(reg, answers.authors))
+                                    env=_identity(reg))
             finally:
                 git_wt.close()
             out.changed = True
