@@ -499,6 +499,19 @@ def test_the_parser_reads_what_gitea_renders() -> None:
     assert parse_form("### 标题\n\n只有标题\n") is None
 
 
+
+def test_headings_a_member_writes_in_the_body_stay_in_the_body() -> None:
+    """A heading named like a field before the body, or like the Word field after it, is the member's text: the
+    forge writes the real ones in the form's order, the Word field last."""
+    rendered = ("### 标题\n\n关于某事的建议\n\n### 反映人\n\n王复\n\n### 报送单位\n\n城关委员联络组\n\n### 联系电话\n\n_No response_\n\n"
+                "### 正文\n\n第一段。\n\n### 联系电话\n\n见附件。\n\n### Word 文件\n\n另附材料。\n\n### Word 文件\n\n_No response_\n")
+    form = parse_form(rendered)
+    assert form is not None
+    assert form["联系电话"] == ""
+    assert form["正文"] == "第一段。\n\n### 联系电话\n\n见附件。\n\n### Word 文件\n\n另附材料。"
+    assert form["Word 文件"] == ""
+
+
 # --- the workflow's own script, run here against a real repository -------------------------------------------
 
 

@@ -149,18 +149,25 @@ def _text(value: object) -> str:
 
 
 def parse_form(body: str) -> dict[str, str] | None:
-    """The form's answers by label, or None when the body is not the form's.  Only the form's own labels open a
-    section, each once: a `###` heading a member writes in the body stays part of the body."""
-    sections: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in body.split("\n"):
-        match = _HEADING.match(line)
-        if match and match.group(1) in _LABELS and match.group(1) not in sections:
-            current = match.group(1)
-            sections[current] = []
+    """The form's answers by label, or None when the body is not the form's.  The forge writes the sections in the
+    form's order, the member's text inside them: a label opens a section only after the one before it, each once, and
+    a section after 正文 opens at the last heading of its label, so a `###` heading a member writes in the body (even
+    one named like a later field) stays part of the body."""
+    lines = body.split("\n")
+    headings = [(n, m.group(1)) for n, line in enumerate(lines) if (m := _HEADING.match(line)) and m.group(1) in _LABELS]
+    after_body = _LABELS[_LABELS.index(issueform.BODY) + 1:]
+    starts: dict[str, int] = {}
+    for n, label in headings:  # forward, in the form's order, up to 正文
+        if label in after_body or label in starts or any(_LABELS.index(label) < _LABELS.index(seen) for seen in starts):
             continue
-        if current is not None:
-            sections[current].append(line)
+        starts[label] = n
+    floor = starts.get(issueform.BODY, max(starts.values(), default=-1))
+    for label in after_body:  # the fields after the member's text: their last heading
+        found = [n for n, lab in headings if lab == label and n > floor]
+        if found:
+            starts[label] = floor = found[-1]
+    order = sorted(starts.items(), key=lambda kv: kv[1])
+    sections = {label: lines[n + 1:(order[i + 1][1] if i + 1 < len(order) else len(lines))] for i, (label, n) in enumerate(order)}
     if not all(label in sections for label in _REQUIRED):
         return None
     answers = {}
