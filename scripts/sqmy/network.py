@@ -96,13 +96,7 @@ def require_network(reg: Registry) -> Network:
 
 def office_member(git: Git, reg: Registry, today: dt.date, what: str) -> Person:
     """The office member committing (the Git author), or refused."""
-    email = git.author_email()
-    person = reg.office_person(email, today)
-    if person is None:
-        known = reg.person_by_email(email)
-        who = f"{known.name}（{email}）" if known else email or "（未设置邮箱）"
-        raise Refused("role", f"{what}由办公室人员办理；{who} 在 {today} 没有“办公室”角色")
-    return person
+    return reg.office_member(git.author_email(), today, f"{what}由办公室人员办理")
 
 
 # --- forwarding ----------------------------------------------------------------------------------

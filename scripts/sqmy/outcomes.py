@@ -90,16 +90,6 @@ def _choice(value: str | None, allowed: Sequence[str], what: str) -> str:
     return value
 
 
-def _office_member(git: Git, reg: Registry, today: dt.date) -> Person:
-    email = git.author_email()
-    person = reg.office_person(email, today)
-    if person is None:
-        known = reg.person_by_email(email)
-        who = f"{known.name}（{email}）" if known else email or "（未设置邮箱）"
-        raise Refused("outcome-not-office", f"办理结果只能由办公室人员记录；{who} 在 {today} 没有“办公室”角色")
-    return person
-
-
 def _approved(item: Item, today: dt.date) -> dt.date:
     """The day of 审定 通过; refuses an item that has not passed it."""
     day = status_mod.approved_on(item, today)
@@ -147,7 +137,7 @@ def _session(repo: Repo, today: dt.date, git: Git) -> _Session:
     reg, findings = registry_mod.load(repo)
     if any(f.severity == "error" for f in findings):
         raise Refused("registry", f"名册有错误，请先修正：{findings[0].text()}")
-    return _Session(repo, git, reg, today, _office_member(git, reg, today))
+    return _Session(repo, git, reg, today, reg.office_member(git.author_email(), today, "办理结果只能由办公室人员记录", "outcome-not-office"))
 
 
 def record(repo: Repo, item_id: str, kind: str, values: Mapping[str, Any], today: dt.date) -> Recorded:

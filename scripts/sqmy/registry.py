@@ -220,6 +220,15 @@ class Registry:
         person = self.person_by_email(email)
         return person if person is not None and person.has_role(schema.OFFICE, day) else None
 
+    def office_member(self, email: str, day: dt.date, refusal: str, rule: str = "role") -> Person:
+        """The office person of `email` on `day`, or Refused(`rule`): `refusal` says what only the office may do."""
+        person = self.office_person(email, day)
+        if person is None:
+            known = self.person_by_email(email)
+            who = f"{known.name}（{email}）" if known else email or "（未设置邮箱）"
+            raise Refused(rule, f"{refusal}；{who} 在 {day} 没有“办公室”角色")
+        return person
+
     def holders(self, role: str, day: dt.date) -> list[Person]:
         return [p for p in self.people.values() if p.has_role(role, day)]
 

@@ -72,6 +72,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -683,15 +684,7 @@ def _read_xlsx(source: Path) -> tuple[str, list[_Row], list[str]]:
     try:
         for sheet in book.worksheets:
             rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-            columns: dict[str, int] | None = None
-            header_row, notes = 0, []
-            for number, values in enumerate(rows, start=1):
-                if number > HEADER_ROWS:
-                    break
-                columns = _header_columns(values)
-                if columns is not None:
-                    header_row, notes = number, _ignored(values, columns)
-                    break
+            columns, header_row, notes = _header_row(rows)
             if columns is None:
                 continue
             data: list[_Row] = []
@@ -707,6 +700,16 @@ def _read_xlsx(source: Path) -> tuple[str, list[_Row], list[str]]:
         book.close()
     wanted = "、".join(h[0] for h in HEADERS.values())
     raise SqmyError(f"{source.name} 中找不到表头：前 {HEADER_ROWS} 行中应有“标题”列（也可写作 {'、'.join(HEADERS['title'][1:])}），可用的列有 {wanted}")
+
+
+def _header_row(rows: Iterator[Sequence[Any]]) -> tuple[dict[str, int] | None, int, list[str]]:
+    """(columns, the header's row number, notes) of the first of HEADER_ROWS rows with a title column, taken from
+    `rows` (which is left just after it); columns None when there is none."""
+    for number, values in enumerate(itertools.islice(rows, HEADER_ROWS), start=1):
+        columns = _header_columns(values)
+        if columns is not None:
+            return columns, number, _ignored(values, columns)
+    return None, 0, []
 
 
 def _open_docx(source: Path) -> DocxDocument:
@@ -746,13 +749,7 @@ def _read_docx(source: Path) -> tuple[str, list[_Row], list[str]]:
             rows = [[cell.text for cell in row.cells] for row in table.rows]
         except (ValueError, IndexError):  # a malformed table: try the others
             continue
-        columns: dict[str, int] | None = None
-        header_row, notes = 0, []
-        for number, values in enumerate(rows[:HEADER_ROWS], start=1):
-            columns = _header_columns(values)
-            if columns is not None:
-                header_row, notes = number, _ignored(values, columns)
-                break
+        columns, header_row, notes = _header_row(iter(rows))
         if columns is None:
             continue
         data = [
