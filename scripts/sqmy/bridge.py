@@ -494,9 +494,11 @@ def poll(repo: Repo, data_path: Path, today: dt.date, forge: str) -> Pending:
         return Pending(IGNORED, "")
     fork = ((pull.get("head") or {}).get("repo") or {}).get("full_name") != ((pull.get("base") or {}).get("repo") or {}).get("full_name")
     named: list[str] = []
+    head = ""
     if not fork:  # a fork's branch is not in this repository: refused below, before anything of it is read
         with Git(repo.root) as git:
             named = _named(git, str((pull.get("base") or {}).get("sha") or ""))
+            head = git.head() or ""
     parts: list[str] = []
     recorded: list[int] = []
     done: list[int] = []
@@ -507,10 +509,6 @@ def poll(repo: Repo, data_path: Path, today: dt.date, forge: str) -> Pending:
             continue
         state = GITEA_REVIEW_STATES[str(r["state"])]
         ev = _Event(str(r["user"]["login"]), str(r.get("body") or ""), name, state, pull, commit=str(r.get("commit_id") or ""), forge=forge)
-        head = ""
-        if not fork:
-            with Git(repo.root) as git:
-                head = git.head() or ""
         if fork:
             outcome = _bridge(repo, ev, today)  # refuses a fork before it reads the branch
         elif ev.commit in ours:
@@ -523,6 +521,7 @@ def poll(repo: Repo, data_path: Path, today: dt.date, forge: str) -> Pending:
             if outcome.code == RECORDED:
                 ours.add(head)
                 recorded.append(int(r["id"]))
+                head = outcome.commit or head  # the review commit is the branch's head now
         if outcome.code == IGNORED:
             continue
         done.append(int(r["id"]))
