@@ -967,3 +967,26 @@ def test_workflow_scripts_record_a_slash_command_and_refuse_forks(pr: tuple[Offi
         assert gitea.denied == 0
     finally:
         gitea.close()
+
+
+def test_a_gitea_login_remapped_inside_the_pull_request_gets_nothing(pr: tuple[Office, str, str], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's pull request gives 李初's Gitea login to an account of its own and approves with it: the scheduled
+    bridge reads the base branch's registry (`--rules-from`, as the workflow runs it), so nothing is recorded, and
+    the remap itself is reported by the audit."""
+    o, item, base = pr
+    base_checkout = tmp_path / "base"
+    subprocess.run(["git", "clone", "-q", "--branch", "main", str(o.root), str(base_checkout)], check=True)
+    people = o.root / "units" / "people.yml"
+    people.write_text(people.read_text("utf-8").replace("gitea: lichu", "gitea: mallory"), "utf-8")
+    remap = o.commit_all("zhang-wei", "更新账号")
+    before = o.git("rev-parse", "HEAD")
+    for key, value in BRIDGE.items():
+        monkeypatch.setenv(key, value)
+    data = pending(tmp_path, base, [a_review(71, login="mallory")])
+    result = CliRunner().invoke(main, ["--rules-from", str(base_checkout), "bridge", "gitea", "--pending", str(data)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("@mallory 没有在人员名册（units/people.yml）中登记这个 Gitea 账号")
+    unchanged(o, before)
+    assert o.data(item).get("reviews") in (None, [])
+    assert ("units/people.yml", remap, "registry-not-office") in {(v["item"], v["commit"], v["rule"]) for v in o.audit("--since", "main")}
